@@ -1,0 +1,25 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(CXM_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/cmake/cxm" CACHE STRING
+  "Where cxmConfig.cmake is installed (relative to the prefix)")
+
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/cxm" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(TARGETS cxm EXPORT cxmTargets)
+install(EXPORT cxmTargets NAMESPACE cxm:: DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
+
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/cxmConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/cxmConfig.cmake"
+  INSTALL_DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
+# Header-only: the package fits any architecture.
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/cxmConfigVersion.cmake"
+  COMPATIBILITY SameMajorVersion
+  ARCH_INDEPENDENT)
+install(FILES "${PROJECT_BINARY_DIR}/cxmConfig.cmake" "${PROJECT_BINARY_DIR}/cxmConfigVersion.cmake"
+  DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
+
+configure_file("${PROJECT_SOURCE_DIR}/cmake/cxm.pc.in" "${PROJECT_BINARY_DIR}/cxm.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/cxm.pc" DESTINATION "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/cxm")

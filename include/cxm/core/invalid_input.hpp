@@ -1,0 +1,213 @@
+#pragma once
+// The bad-input policy (DESIGN.md, "Bad input"). An observation that cannot be folded in is described
+// by a `rejection`; what happens to it is the caller's choice of policy:
+//   cxm::throw_on_invalid            (the default) throws cxm::invalid_event with rejection::message();
+//   cxm::skip_invalid{counts, cb}    counts it by reason in a mergeable rejection_counts and hands
+//                                    it to the callback `cb`, so the host keeps it.
+// Nothing is folded in when an observation is rejected.
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "cxm/core/accumulator.hpp"
+#include "cxm/core/error.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
+
+namespace cxm {
+
+/// Why an observation was rejected. The numbering is part of the state format: append only.
+enum class rejection_reason : std::uint8_t {
+  score_out_of_scale = 0,
+  weight_not_finite = 1,
+  weight_negative = 2,
+  empty_customer_id = 3,
+  time_out_of_range = 4,
+  unknown_kind = 5,
+  amount_not_finite = 6,
+  amount_negative = 7,
+  too_late = 8,
+  customer_id_out_of_range = 9,
+};
+inline constexpr std::size_t rejection_reason_count = 10;
+
+constexpr std::string_view to_string(rejection_reason reason) noexcept {
+  switch (reason) {
+    case rejection_reason::score_out_of_scale: return "score_out_of_scale";
+    case rejection_reason::weight_not_finite: return "weight_not_finite";
+    case rejection_reason::weight_negative: return "weight_negative";
+    case rejection_reason::empty_customer_id: return "empty_customer_id";
+    case rejection_reason::time_out_of_range: return "time_out_of_range";
+    case rejection_reason::unknown_kind: return "unknown_kind";
+    case rejection_reason::amount_not_finite: return "amount_not_finite";
+    case rejection_reason::amount_negative: return "amount_negative";
+    case rejection_reason::too_late: return "too_late";
+    case rejection_reason::customer_id_out_of_range: return "customer_id_out_of_range";
+  }
+  return "unknown";
+}
+
+namespace detail {
+/// Shortest round-trip form, but whole numbers below 1e15 in full ("1699999999000", not "1.699999999e+12").
+inline std::string format_number(double v) {
+  std::array<char, 48> buf{};
+  const bool whole = v == std::trunc(v) && std::abs(v) < 1e15;
+  const auto [end, ec] = whole ? std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed, 0)
+                               : std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  if (ec != std::errc{}) return "?";
+  return std::string(buf.data(), end);
+}
+}  // namespace detail
+
+/// One rejected observation: which metric, which field, the value and the allowed range.
+struct rejection {
+  rejection_reason reason;
+  std::string_view metric;  ///< "nps", "csat", ...
+  std::string_view field;   ///< "score", "weight", ...
+  double value;
+  double allowed_min;
+  double allowed_max;
+
+  /// "nps: score 11 is outside the scale 0..10"
+  [[nodiscard]] std::string message() const {
+    std::string out(metric);
+    out += ": ";
+    out += field;
+    if (reason == rejection_reason::empty_customer_id) return out + " is empty";
+    out += ' ';
+    out += detail::format_number(value);
+    switch (reason) {
+      case rejection_reason::score_out_of_scale:
+        out += " is outside the scale " + detail::format_number(allowed_min) + ".." + detail::format_number(allowed_max);
+        break;
+      case rejection_reason::weight_not_finite:
+      case rejection_reason::amount_not_finite:
+        out += " is not finite (allowed: a finite number >= " + detail::format_number(allowed_min) + ")";
+        break;
+      case rejection_reason::weight_negative:
+      case rejection_reason::amount_negative:
+        out += " is negative (allowed: a finite number >= " + detail::format_number(allowed_min) + ")";
+        break;
+      case rejection_reason::time_out_of_range:
+        out += " is outside the representable range " + detail::format_number(allowed_min) + ".." +
+               detail::format_number(allowed_max);
+        break;
+      case rejection_reason::customer_id_out_of_range:
+        out += " does not fit the engine's id type (" + detail::format_number(allowed_min) + ".." +
+               detail::format_number(allowed_max) + ")";
+        break;
+      case rejection_reason::unknown_kind:
+        out += " is not a kind in use (allowed " + detail::format_number(allowed_min) + ".." +
+               detail::format_number(allowed_max) + ")";
+        break;
+      case rejection_reason::too_late:
+        out += " is older than the lateness bound allows (earliest accepted " + detail::format_number(allowed_min) + ")";
+        break;
+      default:
+        out += " is invalid (" + std::string(to_string(reason)) + ")";
+        break;
+    }
+    return out;
+  }
+};
+
+/// Counts of rejected observations by reason. Itself an accumulator: merged by addition.
+class rejection_counts {
+ public:
+  static constexpr std::uint32_t type_tag = fourcc("rejc");
+  /// Version 2 added customer_id_out_of_range (10 reasons); version 1 images (9 reasons) still load.
+  static constexpr std::uint16_t format_version = 2;
+
+  struct result_type {
+    std::array<std::uint64_t, rejection_reason_count> by_reason;
+    std::uint64_t total;
+    [[nodiscard]] std::uint64_t operator[](rejection_reason r) const noexcept {
+      return by_reason[static_cast<std::size_t>(r)];
+    }
+  };
+
+  void add(rejection_reason reason) noexcept { ++counts_[static_cast<std::size_t>(reason)]; }
+  void add(const rejection& r) noexcept { add(r.reason); }
+
+  void merge(const rejection_counts& other) noexcept {
+    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+  }
+
+  [[nodiscard]] std::uint64_t operator[](rejection_reason r) const noexcept {
+    return counts_[static_cast<std::size_t>(r)];
+  }
+  [[nodiscard]] std::uint64_t total() const noexcept {
+    std::uint64_t t = 0;
+    for (const auto c : counts_) t += c;
+    return t;
+  }
+
+  [[nodiscard]] result_type result() const noexcept { return {counts_, total()}; }
+
+  void save(io::writer& w) const {
+    w.u8(static_cast<std::uint8_t>(counts_.size()));
+    for (const auto c : counts_) w.u64(c);
+  }
+
+  /// Reads states written with fewer reasons (older versions); more reasons than this build knows is an error.
+  static rejection_counts load(io::reader& r) {
+    const auto n = r.u8("rejection_counts: number of reasons");
+    if (n > rejection_reason_count) {
+      io::reader::fail("rejection_counts: " + std::to_string(n) + " reasons, this build knows " +
+                       std::to_string(rejection_reason_count));
+    }
+    rejection_counts out;
+    for (std::size_t i = 0; i < n; ++i) out.counts_[i] = r.u64("rejection_counts: count");
+    return out;
+  }
+
+  friend bool operator==(const rejection_counts&, const rejection_counts&) = default;
+
+ private:
+  std::array<std::uint64_t, rejection_reason_count> counts_{};
+};
+
+/// A policy is called with each rejection; it either throws or records and returns.
+template <class P>
+concept invalid_policy = std::invocable<P&, const rejection&> && !std::is_arithmetic_v<std::remove_cvref_t<P>>;
+
+/// The default policy: throw cxm::invalid_event.
+struct throw_invalid {
+  [[noreturn]] void operator()(const rejection& r) const { throw invalid_event(r.message()); }
+};
+inline constexpr throw_invalid throw_on_invalid{};
+
+/// A callback that does nothing with the rejected observation.
+struct ignore_rejected {
+  constexpr void operator()(const rejection&) const noexcept {}
+};
+
+/// Skip the observation, count it by reason and hand it to `callback`.
+template <class Callback = ignore_rejected>
+class skip_invalid {
+ public:
+  explicit skip_invalid(rejection_counts& counts, Callback callback = {})
+      : counts_(&counts), callback_(std::move(callback)) {}
+  void operator()(const rejection& r) {
+    counts_->add(r.reason);
+    callback_(r);
+  }
+
+ private:
+  rejection_counts* counts_;
+  Callback callback_;
+};
+template <class Callback>
+skip_invalid(rejection_counts&, Callback) -> skip_invalid<Callback>;
+skip_invalid(rejection_counts&) -> skip_invalid<ignore_rejected>;
+
+}  // namespace cxm

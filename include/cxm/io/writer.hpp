@@ -1,0 +1,42 @@
+#pragma once
+// Appends the fields of a state payload, little-endian, whatever the host's byte order.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+namespace cxm::io {
+
+class writer {
+ public:
+  void u8(std::uint8_t v) { put_unsigned(v); }
+  void u16(std::uint16_t v) { put_unsigned(v); }
+  void u32(std::uint32_t v) { put_unsigned(v); }
+  void u64(std::uint64_t v) { put_unsigned(v); }
+  void i32(std::int32_t v) { put_unsigned(static_cast<std::uint32_t>(v)); }
+  void i64(std::int64_t v) { put_unsigned(static_cast<std::uint64_t>(v)); }
+  void f64(double v) { put_unsigned(std::bit_cast<std::uint64_t>(v)); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void raw(std::span<const std::byte> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
+
+  [[nodiscard]] const std::vector<std::byte>& bytes() const& noexcept { return bytes_; }
+  [[nodiscard]] std::vector<std::byte> bytes() && noexcept { return std::move(bytes_); }
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_.size(); }
+
+ private:
+  template <class U>
+  void put_unsigned(U v) {
+    static_assert(std::is_unsigned_v<U>);
+    for (std::size_t i = 0; i < sizeof(U); ++i) {
+      bytes_.push_back(static_cast<std::byte>(static_cast<std::uint8_t>(v >> (8 * i))));
+    }
+  }
+
+  std::vector<std::byte> bytes_;
+};
+
+}  // namespace cxm::io

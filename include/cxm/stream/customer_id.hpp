@@ -1,0 +1,92 @@
+#pragma once
+// Customer ids: integers, strings (looked up as std::string_view, with no allocation per lookup) and
+// 16-byte UUIDs out of the box; any other hashable type through a specialisation of customer_id_traits.
+//   hash / equal   transparent functors for the customer table;
+//   empty(id)      an id that names nobody (empty string, nil UUID) is rejected as empty_customer_id;
+//   save / load    the id's bytes in the state format.
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <boost/container_hash/hash.hpp>
+
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
+#include "cxm/stream/event.hpp"
+
+namespace cxm {
+
+template <class Id>
+struct customer_id_traits;
+
+namespace detail {
+template <std::size_t Bits, bool Signed>
+constexpr std::string_view integer_id_name() noexcept {
+  if constexpr (Bits == 8) return Signed ? "int8" : "uint8";
+  if constexpr (Bits == 16) return Signed ? "int16" : "uint16";
+  if constexpr (Bits == 32) return Signed ? "int32" : "uint32";
+  return Signed ? "int64" : "uint64";
+}
+}  // namespace detail
+
+template <std::integral Id>
+struct customer_id_traits<Id> {
+  /// Width and signedness are part of the engine's composition signature: a state saved with uint64
+  /// ids never loads into an engine with uint32 ids.
+  static constexpr std::string_view type_name = detail::integer_id_name<8 * sizeof(Id), std::is_signed_v<Id>>();
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(Id id) const noexcept { return boost::hash<Id>{}(id); }
+  };
+  using equal = std::equal_to<>;
+  static constexpr bool empty(Id) noexcept { return false; }
+  static void save(Id id, io::writer& w) { w.i64(static_cast<std::int64_t>(id)); }
+  static Id load(io::reader& r) { return static_cast<Id>(r.i64("customer id")); }
+};
+
+template <>
+struct customer_id_traits<std::string> {
+  static constexpr std::string_view type_name = "string";
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return boost::hash<std::string_view>{}(id); }
+  };
+  using equal = std::equal_to<>;
+  static bool empty(std::string_view id) noexcept { return id.empty(); }
+  static void save(const std::string& id, io::writer& w) {
+    w.u64(id.size());
+    w.raw(std::as_bytes(std::span(id.data(), id.size())));
+  }
+  static std::string load(io::reader& r) {
+    const auto n = r.length("customer id length", 1);
+    const auto bytes = r.raw(n, "customer id");
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+};
+
+template <>
+struct customer_id_traits<uuid> {
+  static constexpr std::string_view type_name = "uuid";
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(const uuid& id) const noexcept {
+      return boost::hash_range(id.bytes.begin(), id.bytes.end());
+    }
+  };
+  using equal = std::equal_to<>;
+  static constexpr bool empty(const uuid& id) noexcept { return id == uuid{}; }
+  static void save(const uuid& id, io::writer& w) {
+    for (const auto b : id.bytes) w.u8(b);
+  }
+  static uuid load(io::reader& r) {
+    uuid id;
+    for (auto& b : id.bytes) b = r.u8("customer id");
+    return id;
+  }
+};
+
+}  // namespace cxm

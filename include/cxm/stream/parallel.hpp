@@ -1,0 +1,61 @@
+#pragma once
+// Parallel ingest: split a random-access range of events into `threads` contiguous parts, ingest
+// each into its own engine on its own thread, then merge the engines in part order. The result equals
+// the sequential pass (exactly for counts, to rounding for floating-point sums), because merge is
+// associative and commutative. An exception thrown on a worker (the default policy on a bad event)
+// is rethrown here after every worker has stopped.
+
+#include <algorithm>
+#include <cstddef>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <range/v3/range/access.hpp>
+#include <range/v3/range/concepts.hpp>
+#include <range/v3/range/primitives.hpp>
+
+#include "cxm/stream/engine.hpp"
+#include "cxm/stream/event.hpp"
+
+namespace cxm {
+
+/// Returns the merged engine. `policy` is copied into each worker (its callback may then be called
+/// from several threads at once). Throws std::invalid_argument when threads == 0.
+template <class Engine, ranges::random_access_range R, class P = traits_projection, class Policy = throw_invalid_events>
+  requires ranges::sized_range<R>
+Engine parallel_ingest(const R& events, unsigned threads, const engine_config& config = {}, const P& proj = {},
+                       const Policy& policy = {}) {
+  if (threads == 0) throw std::invalid_argument("parallel_ingest: needs at least one thread");
+  const auto total = static_cast<std::size_t>(ranges::size(events));
+  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, total));
+  std::vector<Engine> engines(parts, Engine(config));
+  std::vector<std::exception_ptr> errors(parts);
+  auto work = [&](std::size_t part) {
+    try {
+      const std::size_t from = total * part / parts, to = total * (part + 1) / parts;
+      Policy local = policy;
+      auto first = ranges::begin(events);
+      for (std::size_t i = from; i < to; ++i) {
+        engines[part].add(first[static_cast<std::ptrdiff_t>(i)], proj, local);
+      }
+    } catch (...) {
+      errors[part] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  workers.reserve(parts - 1);
+  for (std::size_t part = 1; part < parts; ++part) workers.emplace_back(work, part);
+  work(0);
+  for (auto& w : workers) w.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  Engine out = std::move(engines[0]);
+  for (std::size_t part = 1; part < parts; ++part) out.merge(engines[part]);
+  return out;
+}
+
+}  // namespace cxm

@@ -1,0 +1,124 @@
+#pragma once
+// Customer Effort Score (Dixon, Freeman & Toman 2010, "Stop Trying to Delight Your Customers", HBR;
+// CES 2.0 as in Dixon, Toman & DeLisi 2013, "The Effortless Experience"): agreement with "The company
+// made it easy for me to handle my issue" on 1..7 (1 strongly disagree, 7 strongly agree). Reported as
+// the mean and as the share of answers at or above a threshold (default 5: "somewhat agree" or more).
+
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <range/v3/range/concepts.hpp>
+
+#include "cxm/core/accumulator.hpp"
+#include "cxm/core/invalid_input.hpp"
+#include "cxm/core/score_histogram.hpp"
+#include "cxm/core/score_scale.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
+
+namespace cxm {
+
+/// score_summary (n, weights, mean, variances, distribution) plus the share at or above the threshold.
+struct ces_result : score_summary {
+  int threshold;                ///< answers >= threshold count as "easy"
+  std::uint64_t easy;           ///< answers at or above the threshold
+  double easy_weight;           ///< their total weight
+  double easy_share;            ///< easy_weight / total_weight; NaN when empty()
+};
+
+class ces {
+ public:
+  static constexpr std::uint32_t type_tag = fourcc("ces ");
+  static constexpr std::uint16_t format_version = 1;
+  static constexpr std::string_view name = "ces";
+
+  /// Scale 1..7, threshold 5.
+  ces() : ces(score_scale{1, 7}, 5) {}
+  /// Throws std::invalid_argument for a single-score scale or a threshold outside the scale.
+  ces(score_scale scale, int threshold) : histogram_(scale, name), threshold_(threshold) {
+    validate_threshold(scale, threshold);
+  }
+
+  [[nodiscard]] const score_scale& scale() const noexcept { return histogram_.scale(); }
+  [[nodiscard]] int threshold() const noexcept { return threshold_; }
+
+  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
+  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
+  template <invalid_policy Policy>
+  bool add(int score, Policy&& on_invalid) {
+    return histogram_.add(score, name, on_invalid);
+  }
+  template <invalid_policy Policy>
+  bool add(int score, double weight, Policy&& on_invalid) {
+    return histogram_.add(score, weight, name, on_invalid);
+  }
+  template <ranges::input_range R>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores) {
+    return histogram_.add_range(scores, name, throw_on_invalid);
+  }
+  template <ranges::input_range R, invalid_policy Policy>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores, Policy&& on_invalid) {
+    return histogram_.add_range(scores, name, on_invalid);
+  }
+
+  /// Throws std::invalid_argument when the scales or thresholds differ.
+  void merge(const ces& other) {
+    if (other.threshold_ != threshold_) {
+      throw std::invalid_argument("ces: cannot merge states with different thresholds (" + std::to_string(threshold_) +
+                                  " and " + std::to_string(other.threshold_) + ")");
+    }
+    histogram_.merge(other.histogram_, name);
+  }
+
+  [[nodiscard]] ces_result result() const {
+    ces_result r{histogram_.summary(), threshold_, 0, 0.0, 0.0};
+    for (const auto& c : r.distribution) {
+      if (c.score >= threshold_) {
+        r.easy += c.answers;
+        r.easy_weight += c.weight;
+      }
+    }
+    r.easy_share = r.empty() ? std::numeric_limits<double>::quiet_NaN() : r.easy_weight / r.total_weight;
+    return r;
+  }
+
+  void save(io::writer& w) const {
+    histogram_.save(w);
+    w.i32(threshold_);
+  }
+
+  static ces load(io::reader& r) {
+    auto histogram = score_histogram::load(r, name);
+    const int threshold = r.i32("ces: threshold");
+    try {
+      validate_threshold(histogram.scale(), threshold);
+    } catch (const std::invalid_argument& e) {
+      io::reader::fail(e.what());
+    }
+    ces out(histogram.scale(), threshold);
+    out.histogram_ = std::move(histogram);
+    return out;
+  }
+
+  friend bool operator==(const ces&, const ces&) = default;
+
+ private:
+  static void validate_threshold(const score_scale& scale, int threshold) {
+    if (!scale.contains(threshold)) {
+      throw std::invalid_argument("ces: threshold " + std::to_string(threshold) + " is outside the scale " +
+                                  scale.to_string());
+    }
+  }
+
+  score_histogram histogram_;
+  int threshold_;
+};
+
+}  // namespace cxm

@@ -1,0 +1,152 @@
+#pragma once
+// Customer Satisfaction Score: answers on an integer scale (default 1..5); CSAT is the share of
+// answers in the "satisfied" set (default top-2-box: 4 and 5 on 1..5), reported with the mean, the
+// standard deviation and the full distribution. Intervals and tests: survey/intervals.hpp,
+// survey/compare.hpp.
+
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <range/v3/range/concepts.hpp>
+
+#include "cxm/core/accumulator.hpp"
+#include "cxm/core/invalid_input.hpp"
+#include "cxm/core/score_histogram.hpp"
+#include "cxm/core/score_scale.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
+
+namespace cxm {
+
+/// score_summary (n, weights, mean, variances, distribution) plus the satisfied share.
+struct csat_result : score_summary {
+  std::uint64_t satisfied;  ///< answers in the satisfied set
+  double satisfied_weight;  ///< their total weight
+  double satisfied_share;   ///< satisfied_weight / total_weight (the CSAT); NaN when empty()
+};
+
+class csat {
+ public:
+  static constexpr std::uint32_t type_tag = fourcc("csat");
+  static constexpr std::uint16_t format_version = 1;
+  static constexpr std::string_view name = "csat";
+  using satisfied_set = std::vector<int>;
+
+  /// Scale 1..5, satisfied = {4, 5}.
+  csat() : csat(score_scale{1, 5}) {}
+  /// Satisfied = the top two scores of `scale`.
+  explicit csat(score_scale scale) : csat(scale, {scale.high - 1, scale.high}) {}
+  /// Any non-empty subset of the scale. Throws std::invalid_argument for a single-score scale, an empty
+  /// set, or a satisfied score outside the scale.
+  csat(score_scale scale, std::initializer_list<int> satisfied) : csat(scale, satisfied_set(satisfied)) {}
+  csat(score_scale scale, satisfied_set satisfied) : histogram_(scale, name), satisfied_(std::move(satisfied)) {
+    std::sort(satisfied_.begin(), satisfied_.end());
+    satisfied_.erase(std::unique(satisfied_.begin(), satisfied_.end()), satisfied_.end());
+    validate_satisfied(scale, satisfied_);
+  }
+  /// The top `boxes` scores of `scale` (top-box = 1, top-2-box = 2, ...).
+  static csat top_box(score_scale scale, int boxes) {
+    scale.validate(name);
+    if (boxes < 1 || static_cast<std::size_t>(boxes) >= scale.points()) {
+      throw std::invalid_argument("csat: top_box needs 1 <= boxes < " + std::to_string(scale.points()) + ", got " +
+                                  std::to_string(boxes));
+    }
+    satisfied_set set;
+    for (int s = scale.high - boxes + 1; s <= scale.high; ++s) set.push_back(s);
+    return csat(scale, std::move(set));
+  }
+
+  [[nodiscard]] const score_scale& scale() const noexcept { return histogram_.scale(); }
+  [[nodiscard]] const satisfied_set& satisfied_scores() const noexcept { return satisfied_; }
+
+  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
+  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
+  template <invalid_policy Policy>
+  bool add(int score, Policy&& on_invalid) {
+    return histogram_.add(score, name, on_invalid);
+  }
+  template <invalid_policy Policy>
+  bool add(int score, double weight, Policy&& on_invalid) {
+    return histogram_.add(score, weight, name, on_invalid);
+  }
+  template <ranges::input_range R>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores) {
+    return histogram_.add_range(scores, name, throw_on_invalid);
+  }
+  template <ranges::input_range R, invalid_policy Policy>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores, Policy&& on_invalid) {
+    return histogram_.add_range(scores, name, on_invalid);
+  }
+
+  /// Throws std::invalid_argument when the scales or satisfied sets differ.
+  void merge(const csat& other) {
+    if (other.satisfied_ != satisfied_) throw std::invalid_argument("csat: cannot merge states with different satisfied sets");
+    histogram_.merge(other.histogram_, name);
+  }
+
+  [[nodiscard]] csat_result result() const {
+    csat_result r{histogram_.summary(), 0, 0.0, 0.0};
+    for (const auto& c : r.distribution) {
+      if (std::binary_search(satisfied_.begin(), satisfied_.end(), c.score)) {
+        r.satisfied += c.answers;
+        r.satisfied_weight += c.weight;
+      }
+    }
+    r.satisfied_share = r.empty() ? std::numeric_limits<double>::quiet_NaN() : r.satisfied_weight / r.total_weight;
+    return r;
+  }
+
+  void save(io::writer& w) const {
+    histogram_.save(w);
+    w.u32(static_cast<std::uint32_t>(satisfied_.size()));
+    for (const int s : satisfied_) w.i32(s);
+  }
+
+  static csat load(io::reader& r) {
+    auto histogram = score_histogram::load(r, name);
+    const auto count = r.u32("csat: satisfied set size");
+    if (count > r.remaining() / 4) io::reader::fail("truncated: csat: satisfied set of " + std::to_string(count) + " scores");
+    satisfied_set set;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const int s = r.i32("csat: satisfied score");
+      if (!set.empty() && s <= set.back()) io::reader::fail("csat: satisfied scores are not strictly increasing");
+      set.push_back(s);
+    }
+    try {
+      validate_satisfied(histogram.scale(), set);
+    } catch (const std::invalid_argument& e) {
+      io::reader::fail(e.what());
+    }
+    csat out(histogram.scale(), std::move(set));
+    out.histogram_ = std::move(histogram);
+    return out;
+  }
+
+  friend bool operator==(const csat&, const csat&) = default;
+
+ private:
+  static void validate_satisfied(const score_scale& scale, const satisfied_set& set) {
+    if (set.empty()) throw std::invalid_argument("csat: the satisfied set is empty");
+    for (const int s : set) {
+      if (!scale.contains(s)) {
+        throw std::invalid_argument("csat: satisfied score " + std::to_string(s) + " is outside the scale " +
+                                    scale.to_string());
+      }
+    }
+  }
+
+  score_histogram histogram_;
+  satisfied_set satisfied_;  // sorted, unique
+};
+
+}  // namespace cxm

@@ -1,0 +1,98 @@
+#pragma once
+// Net Promoter Score (Reichheld 2003, "The One Number You Need to Grow", HBR 81(12)).
+// Answers 0..10 to "How likely are you to recommend ...": promoters 9–10, passives 7–8,
+// detractors 0–6. NPS = share of promoters − share of detractors, in −1..1 (score: −100..100).
+// Variance of one answer's contribution (Rocks 2016, "Interval Estimation for the 'Net Promoter
+// Score'", The American Statistician 70(4)): σ² = p_P + p_D − (p_P − p_D)²; standard error √(σ²/n).
+// Intervals: survey/intervals.hpp.
+
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <range/v3/range/concepts.hpp>
+
+#include "cxm/core/accumulator.hpp"
+#include "cxm/core/invalid_input.hpp"
+#include "cxm/core/score_histogram.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
+
+namespace cxm {
+
+struct nps_result {
+  std::uint64_t n;            ///< number of answers
+  std::uint64_t promoters;    ///< answers 9–10
+  std::uint64_t passives;     ///< answers 7–8
+  std::uint64_t detractors;   ///< answers 0–6
+  double total_weight;        ///< Σw (= n when unweighted)
+  double effective_n;         ///< Kish's (Σw)²/Σw² (= n when unweighted); the n of the standard error
+  bool weighted;              ///< at least one answer came with an explicit weight
+  double promoter_share;      ///< promoter weight / total weight; NaN when n == 0
+  double passive_share;       ///< NaN when n == 0
+  double detractor_share;     ///< NaN when n == 0
+  double net;                 ///< promoter_share − detractor_share, −1..1; NaN when n == 0
+  double score;               ///< 100 · net, −100..100; NaN when n == 0
+  double variance;            ///< per-answer σ² = p_P + p_D − (p_P − p_D)² (population); NaN when n == 0
+  double standard_error;      ///< √(variance / effective_n), in units of `net`; NaN when n == 0
+  std::vector<score_count> distribution;  ///< scores 0..10
+  /// No answers, or only zero-weight ones: every share and moment is NaN then.
+  [[nodiscard]] bool empty() const noexcept { return !(total_weight > 0); }
+};
+
+class nps {
+ public:
+  static constexpr std::uint32_t type_tag = fourcc("nps ");
+  static constexpr std::uint16_t format_version = 1;
+  static constexpr std::string_view name = "nps";
+  static constexpr score_scale scale{0, 10};
+  static constexpr int lowest_promoter = 9;
+  static constexpr int lowest_passive = 7;
+
+  nps() : histogram_(scale, name) {}
+
+  /// One answer 0..10; throws cxm::invalid_event otherwise.
+  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
+  /// One answer with a weight (finite, >= 0); throws cxm::invalid_event otherwise.
+  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
+  /// With a policy (e.g. cxm::skip_invalid{counts}); returns whether the answer was folded in.
+  template <invalid_policy Policy>
+  bool add(int score, Policy&& on_invalid) {
+    return histogram_.add(score, name, on_invalid);
+  }
+  template <invalid_policy Policy>
+  bool add(int score, double weight, Policy&& on_invalid) {
+    return histogram_.add(score, weight, name, on_invalid);
+  }
+  /// Many answers (any input range of integers, range-v3 views included). With the default policy an
+  /// invalid answer throws before any answer of the range is folded in. Returns the number folded in.
+  template <ranges::input_range R>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores) {
+    return histogram_.add_range(scores, name, throw_on_invalid);
+  }
+  template <ranges::input_range R, invalid_policy Policy>
+    requires std::integral<ranges::range_value_t<R>>
+  std::size_t add(R&& scores, Policy&& on_invalid) {
+    return histogram_.add_range(scores, name, on_invalid);
+  }
+
+  void merge(const nps& other) { histogram_.merge(other.histogram_, name); }
+
+  [[nodiscard]] nps_result result() const;
+
+  [[nodiscard]] const score_histogram& histogram() const noexcept { return histogram_; }
+
+  void save(io::writer& w) const { histogram_.save(w); }
+  static nps load(io::reader& r);
+
+  friend bool operator==(const nps&, const nps&) = default;
+
+ private:
+  score_histogram histogram_;
+};
+
+}  // namespace cxm
+
+#include "cxm/survey/nps_impl.hpp"

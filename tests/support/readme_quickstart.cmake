@@ -1,0 +1,17 @@
+# Fails unless the first ```cpp block of README.md is exactly examples/quickstart.cpp.
+file(READ "${README}" readme)
+file(READ "${EXAMPLE}" example)
+string(FIND "${readme}" "```cpp\n" start)
+if(start EQUAL -1)
+  message(FATAL_ERROR "README.md has no ```cpp block")
+endif()
+math(EXPR start "${start} + 7")
+string(SUBSTRING "${readme}" ${start} -1 rest)
+string(FIND "${rest}" "```" stop)
+string(SUBSTRING "${rest}" 0 ${stop} block)
+if(NOT block STREQUAL example)
+  file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/readme_block.cpp" "${block}")
+  message(FATAL_ERROR "README.md's quick start differs from examples/quickstart.cpp "
+                      "(README's block written to ${CMAKE_CURRENT_BINARY_DIR}/readme_block.cpp)")
+endif()
+message(STATUS "README quick start matches examples/quickstart.cpp")
