@@ -1,4 +1,5 @@
-# make demo : build and run the quick start on the bundled survey answers
+# make demo : build and run the quick start on the bundled survey answers, then the event-stream
+#             engine on the CDNOW purchases
 # make test : build everything and run every test (the CMake `dev` workflow)
 # Both first install what is missing on Debian 12 (compiler, CMake, Ninja, libraries) with apt-get:
 # as root directly, otherwise through sudo, otherwise they print the exact command and stop.
@@ -11,7 +12,10 @@ DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-de
 demo: demo-deps
 	cmake --preset demo
 	cmake --build --preset demo
+	@echo "== satisfaction surveys (data/survey_answers.csv) =="
 	./build/demo/examples/quickstart data/survey_answers.csv
+	@echo "== event-stream engine on CDNOW purchases (data/CDNOW_master.txt) =="
+	./build/demo/examples/cdnow_engine data/CDNOW_master.txt
 
 test: deps
 	cmake --workflow --preset dev

@@ -10,7 +10,7 @@
 // One iteration folds every event into a fresh table (its growth included); the table is destroyed
 // outside the timed region. Every variant reports items_per_second, and bytes_per_customer: the
 // memory of the table, the map's own overhead included, divided by the customers in it (see
-// table_bytes below and docs/benchmarks.md).
+// flat_map_bytes, std_map_bytes and map_bytes below, and docs/benchmarks.md).
 //
 // After the runs, main() prints the ratios and checks the targets at 1,000,000 customers:
 // cxm_bulk >= 2.5 x std_unordered_map, cxm_bulk and cxm >= 0.8 x hand, at most 128 bytes per customer

@@ -17,6 +17,7 @@
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
+#include "cxm/survey/scored_answers.hpp"
 #include "cxm/core/score_scale.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
@@ -31,7 +32,7 @@ struct ces_result : score_summary {
   double easy_share;            ///< easy_weight / total_weight; NaN when empty()
 };
 
-class ces {
+class ces : public detail::scored_answers<ces> {
  public:
   static constexpr std::uint32_t type_tag = fourcc("ces ");
   static constexpr std::uint16_t format_version = 1;
@@ -40,33 +41,12 @@ class ces {
   /// Scale 1..7, threshold 5.
   ces() : ces(score_scale{1, 7}, 5) {}
   /// Throws std::invalid_argument for a single-score scale or a threshold outside the scale.
-  ces(score_scale scale, int threshold) : histogram_(scale, name), threshold_(threshold) {
+  ces(score_scale scale, int threshold) : scored_answers(scale), threshold_(threshold) {
     validate_threshold(scale, threshold);
   }
 
   [[nodiscard]] const score_scale& scale() const noexcept { return histogram_.scale(); }
   [[nodiscard]] int threshold() const noexcept { return threshold_; }
-
-  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
-  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
-  template <invalid_policy Policy>
-  bool add(int score, Policy&& on_invalid) {
-    return histogram_.add(score, name, on_invalid);
-  }
-  template <invalid_policy Policy>
-  bool add(int score, double weight, Policy&& on_invalid) {
-    return histogram_.add(score, weight, name, on_invalid);
-  }
-  template <ranges::input_range R>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores) {
-    return histogram_.add_range(scores, name, throw_on_invalid);
-  }
-  template <ranges::input_range R, invalid_policy Policy>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores, Policy&& on_invalid) {
-    return histogram_.add_range(scores, name, on_invalid);
-  }
 
   /// Throws std::invalid_argument when the scales or thresholds differ.
   void merge(const ces& other) {
@@ -117,7 +97,6 @@ class ces {
     }
   }
 
-  score_histogram histogram_;
   int threshold_;
 };
 

@@ -20,6 +20,7 @@
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
+#include "cxm/survey/scored_answers.hpp"
 #include "cxm/core/score_scale.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
@@ -33,7 +34,7 @@ struct csat_result : score_summary {
   double satisfied_share;   ///< satisfied_weight / total_weight (the CSAT); NaN when empty()
 };
 
-class csat {
+class csat : public detail::scored_answers<csat> {
  public:
   static constexpr std::uint32_t type_tag = fourcc("csat");
   static constexpr std::uint16_t format_version = 1;
@@ -47,7 +48,7 @@ class csat {
   /// Any non-empty subset of the scale. Throws std::invalid_argument for a single-score scale, an empty
   /// set, or a satisfied score outside the scale.
   csat(score_scale scale, std::initializer_list<int> satisfied) : csat(scale, satisfied_set(satisfied)) {}
-  csat(score_scale scale, satisfied_set satisfied) : histogram_(scale, name), satisfied_(std::move(satisfied)) {
+  csat(score_scale scale, satisfied_set satisfied) : scored_answers(scale), satisfied_(std::move(satisfied)) {
     std::sort(satisfied_.begin(), satisfied_.end());
     satisfied_.erase(std::unique(satisfied_.begin(), satisfied_.end()), satisfied_.end());
     validate_satisfied(scale, satisfied_);
@@ -66,27 +67,6 @@ class csat {
 
   [[nodiscard]] const score_scale& scale() const noexcept { return histogram_.scale(); }
   [[nodiscard]] const satisfied_set& satisfied_scores() const noexcept { return satisfied_; }
-
-  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
-  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
-  template <invalid_policy Policy>
-  bool add(int score, Policy&& on_invalid) {
-    return histogram_.add(score, name, on_invalid);
-  }
-  template <invalid_policy Policy>
-  bool add(int score, double weight, Policy&& on_invalid) {
-    return histogram_.add(score, weight, name, on_invalid);
-  }
-  template <ranges::input_range R>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores) {
-    return histogram_.add_range(scores, name, throw_on_invalid);
-  }
-  template <ranges::input_range R, invalid_policy Policy>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores, Policy&& on_invalid) {
-    return histogram_.add_range(scores, name, on_invalid);
-  }
 
   /// Throws std::invalid_argument when the scales or satisfied sets differ.
   void merge(const csat& other) {
@@ -145,7 +125,6 @@ class csat {
     }
   }
 
-  score_histogram histogram_;
   satisfied_set satisfied_;  // sorted, unique
 };
 

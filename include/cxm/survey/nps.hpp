@@ -16,6 +16,7 @@
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
+#include "cxm/survey/scored_answers.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
 
@@ -41,7 +42,7 @@ struct nps_result {
   [[nodiscard]] bool empty() const noexcept { return !(total_weight > 0); }
 };
 
-class nps {
+class nps : public detail::scored_answers<nps> {
  public:
   static constexpr std::uint32_t type_tag = fourcc("nps ");
   static constexpr std::uint16_t format_version = 1;
@@ -50,47 +51,16 @@ class nps {
   static constexpr int lowest_promoter = 9;
   static constexpr int lowest_passive = 7;
 
-  nps() : histogram_(scale, name) {}
-
-  /// One answer 0..10; throws cxm::invalid_event otherwise.
-  void add(int score) { histogram_.add(score, name, throw_on_invalid); }
-  /// One answer with a weight (finite, >= 0); throws cxm::invalid_event otherwise.
-  void add(int score, double weight) { histogram_.add(score, weight, name, throw_on_invalid); }
-  /// With a policy (e.g. cxm::skip_invalid{counts}); returns whether the answer was folded in.
-  template <invalid_policy Policy>
-  bool add(int score, Policy&& on_invalid) {
-    return histogram_.add(score, name, on_invalid);
-  }
-  template <invalid_policy Policy>
-  bool add(int score, double weight, Policy&& on_invalid) {
-    return histogram_.add(score, weight, name, on_invalid);
-  }
-  /// Many answers (any input range of integers, range-v3 views included). With the default policy an
-  /// invalid answer throws before any answer of the range is folded in. Returns the number folded in.
-  template <ranges::input_range R>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores) {
-    return histogram_.add_range(scores, name, throw_on_invalid);
-  }
-  template <ranges::input_range R, invalid_policy Policy>
-    requires std::integral<ranges::range_value_t<R>>
-  std::size_t add(R&& scores, Policy&& on_invalid) {
-    return histogram_.add_range(scores, name, on_invalid);
-  }
+  nps() : scored_answers(scale) {}
 
   void merge(const nps& other) { histogram_.merge(other.histogram_, name); }
 
   [[nodiscard]] nps_result result() const;
 
-  [[nodiscard]] const score_histogram& histogram() const noexcept { return histogram_; }
-
   void save(io::writer& w) const { histogram_.save(w); }
   static nps load(io::reader& r);
 
   friend bool operator==(const nps&, const nps&) = default;
-
- private:
-  score_histogram histogram_;
 };
 
 }  // namespace cxm
