@@ -1,9 +1,11 @@
 #pragma once
 // Parallel ingest: split a random-access range of events into `threads` contiguous parts, ingest
-// each into its own engine on its own thread, then merge the engines in part order. The result equals
-// the sequential pass (exactly for counts, to rounding for floating-point sums), because merge is
-// associative and commutative. An exception thrown on a worker (the default policy on a bad event)
-// is rethrown here after every worker has stopped.
+// each into its own engine on its own thread, then merge the engines in part order. Each part goes
+// through the engine's bulk add (a sized random-access subrange), which prefetches the customers of
+// the events ahead once the table is large. The result equals the sequential pass (exactly for
+// counts, to rounding for floating-point sums), because merge is associative and commutative. An
+// exception thrown on a worker (the default policy on a bad event) is rethrown here after every
+// worker has stopped.
 
 #include <algorithm>
 #include <cstddef>
@@ -16,6 +18,7 @@
 #include <range/v3/range/access.hpp>
 #include <range/v3/range/concepts.hpp>
 #include <range/v3/range/primitives.hpp>
+#include <range/v3/view/subrange.hpp>
 
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/event.hpp"
@@ -35,19 +38,24 @@ Engine parallel_ingest(const R& events, unsigned threads, const engine_config& c
   std::vector<std::exception_ptr> errors(parts);
   auto work = [&](std::size_t part) {
     try {
-      const std::size_t from = total * part / parts, to = total * (part + 1) / parts;
+      const auto from = static_cast<std::ptrdiff_t>(total * part / parts);
+      const auto to = static_cast<std::ptrdiff_t>(total * (part + 1) / parts);
       Policy local = policy;
-      auto first = ranges::begin(events);
-      for (std::size_t i = from; i < to; ++i) {
-        engines[part].add(first[static_cast<std::ptrdiff_t>(i)], proj, local);
-      }
+      const auto first = ranges::begin(events);
+      // A sized random-access subrange: the engine's bulk add prefetches the customers ahead.
+      engines[part].add(ranges::subrange(first + from, first + to), proj, local);
     } catch (...) {
       errors[part] = std::current_exception();
     }
   };
   std::vector<std::thread> workers;
   workers.reserve(parts - 1);
-  for (std::size_t part = 1; part < parts; ++part) workers.emplace_back(work, part);
+  try {
+    for (std::size_t part = 1; part < parts; ++part) workers.emplace_back(work, part);
+  } catch (...) {  // a thread failed to start: join those running (destroying a joinable one terminates)
+    for (auto& w : workers) w.join();
+    throw;
+  }
   work(0);
   for (auto& w : workers) w.join();
   for (const auto& e : errors) {
