@@ -44,8 +44,8 @@ struct customer_record : Metrics::state... {
   }
 };
 
-/// The default map: boost::unordered_flat_map with the id's transparent hash and equality, on an
-/// allocator that asks for transparent huge pages once the table outgrows 2 MiB.
+/// An alternative map (the Map template parameter): boost::unordered_flat_map with the id's transparent
+/// hash and equality, on an allocator that asks for transparent huge pages once the table outgrows 2 MiB.
 template <class Id, class Record>
 using flat_customer_map =
     boost::unordered_flat_map<Id, Record, typename customer_id_traits<Id>::hash, typename customer_id_traits<Id>::equal,
@@ -126,8 +126,13 @@ class dense_record_map {
 
   dense_record_map() = default;
   dense_record_map(const dense_record_map& other) : hash_(other.hash_), equal_(other.equal_), alloc_(other.alloc_) {
-    reserve(other.size_);
-    for (const auto& v : other) emplace_new(v.first, v.second);
+    try {
+      reserve(other.size_);
+      for (const auto& v : other) emplace_new(v.first, v.second);
+    } catch (...) {
+      release();  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
   dense_record_map(dense_record_map&& other) noexcept
       : index_(std::exchange(other.index_, nullptr)),
@@ -169,6 +174,7 @@ class dense_record_map {
     swap(size_, other.size_);
     swap(hash_, other.hash_);
     swap(equal_, other.equal_);
+    swap(alloc_, other.alloc_);
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -426,7 +432,7 @@ class dense_record_map {
     size_ = 0;
   }
 
-  std::uint64_t* index_ = nullptr;  ///< 0 = empty; else tag << 32 | (record number + 1)
+  std::uint64_t* index_ = nullptr;  ///< 0 = empty; else tag << 32 | block << offset_bits | offset
   std::size_t index_mask_ = 0;
   unsigned index_shift_ = 64;
   std::size_t max_size_before_growth_ = 0;
