@@ -16,7 +16,9 @@
 // cxm_bulk >= 2.5 x std_unordered_map, cxm_bulk and cxm >= 0.8 x hand, at most 128 bytes per customer
 // for cxm. (One event at a time, cxm / std_unordered_map is printed but not a target: without the
 // events ahead there is nothing to prefetch, and each event waits for its own memory misses.)
-// A missed target makes the exit code non-zero only with --cxm_enforce_targets.
+// A missed target makes the exit code non-zero only with --cxm_enforce_targets. The flags, the
+// collection of the counters and the exit code are shared with the other families
+// (benchmarks/support/ratio_report.hpp).
 //
 //   cxm_bench_engine --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //                    --benchmark_min_time=0.5 --benchmark_enable_random_interleaving=true
@@ -55,6 +57,7 @@
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/event.hpp"
 #include "cxm/stream/parallel.hpp"
+#include "support/ratio_report.hpp"
 
 namespace {
 
@@ -414,87 +417,18 @@ void register_benchmarks() {
 
 // --- reporting -----------------------------------------------------------------------------------
 
-// Google Benchmark 1.8 replaced Run::error_occurred with Run::skipped.
-template <class Run>
-bool failed(const Run& run) {
-  if constexpr (requires { run.skipped; }) {
-    return static_cast<bool>(run.skipped);
-  } else {
-    return run.error_occurred;
-  }
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-// The console output as usual, plus each benchmark's counters (items_per_second, bytes_per_customer)
-// by name "family/variant/arg:value": the median aggregate when the benchmark is repeated, otherwise
-// the median of its runs.
-class counter_reporter final : public benchmark::ConsoleReporter {
- public:
-  counter_reporter() : ConsoleReporter(OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) collect(run);
-  }
-
-  /// nullopt when the benchmark did not run (filtered out, failed, or not built).
-  [[nodiscard]] std::optional<double> get(const std::string& name, const std::string& counter) const {
-    const std::string key = name + "#" + counter;
-    if (const auto m = medians_.find(key); m != medians_.end()) return m->second;
-    if (const auto r = runs_.find(key); r != runs_.end() && !r->second.empty()) return median(r->second);
-    return std::nullopt;
-  }
-
-  [[nodiscard]] bool repeated() const noexcept { return !medians_.empty(); }
-  [[nodiscard]] int errors() const noexcept { return errors_; }
-
- private:
-  void collect(const Run& run) {
-    if (failed(run)) {
-      ++errors_;
-      return;
-    }
-    const std::string name = run.run_name.function_name + "/" + run.run_name.args;
-    for (const auto& [counter, value] : run.counters) {
-      const std::string key = name + "#" + counter;
-      if (run.run_type == Run::RT_Aggregate) {
-        if (run.aggregate_name == "median") medians_[key] = value.value;
-      } else {
-        runs_[key].push_back(value.value);
-      }
-    }
-  }
-
-  std::map<std::string, double> medians_;
-  std::map<std::string, std::vector<double>> runs_;
-  int errors_ = 0;
-};
-
-std::string format(std::optional<double> value, double scale, const char* spec) {
-  if (!value) return "-";
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), spec, *value / scale);
-  return buf.data();
-}
-
-std::optional<double> ratio(std::optional<double> numerator, std::optional<double> denominator) {
-  if (!numerator || !denominator || !(*denominator > 0)) return std::nullopt;
-  return *numerator / *denominator;
-}
-
 /// Prints the rates, ratios and memory, then the targets; returns the number of targets missed (or not measured).
-int report_targets(const counter_reporter& reporter) {
+int report_targets(const cxm::bench::counter_reporter& reporter) {
+  using cxm::bench::format;
+  using cxm::bench::format_rate;
+  using cxm::bench::format_ratio;
+  using cxm::bench::ratio;
   const auto rate = [&](const std::string& name) { return reporter.get(name, "items_per_second"); };
   const auto memory = [&](const std::string& name) { return reporter.get(name, "bytes_per_customer"); };
   const std::vector<std::string> variants = {"cxm", "cxm_bulk", "std_unordered_map", "hand"};
 
   std::printf("\ncxm engine benchmarks: events per second in millions (%s), bytes per customer\n",
-              reporter.repeated() ? "medians of the repetitions" : "single runs; use --benchmark_repetitions=5");
+              cxm::bench::runs_description(reporter));
   std::printf("%-10s %-18s %10s %10s %10s %12s\n", "customers", "variant", "M events/s", "/ std_map", "/ hand",
               "bytes/cust");
   for (const std::int64_t customers : {small_table, large_table}) {
@@ -504,14 +438,14 @@ int report_targets(const counter_reporter& reporter) {
     for (const auto& v : variants) {
       const std::string name = "engine_add/" + v + arg;
       std::printf("%-10lld %-18s %10s %10s %10s %12s\n", static_cast<long long>(customers), v.c_str(),
-                  format(rate(name), 1e6, "%.1f").c_str(), format(ratio(rate(name), std_rate), 1, "%.2f").c_str(),
-                  format(ratio(rate(name), hand_rate), 1, "%.2f").c_str(), format(memory(name), 1, "%.1f").c_str());
+                  format_rate(rate(name)).c_str(), format_ratio(rate(name), std_rate).c_str(),
+                  format_ratio(rate(name), hand_rate).c_str(), format(memory(name), 1, "%.1f").c_str());
     }
   }
   const auto one = rate("engine_parallel/threads:1");
   const auto two = rate("engine_parallel/threads:2");
   std::printf("engine_parallel (1,000,000 customers, wall clock): threads:1 %s, threads:2 %s M events/s; speed-up %s\n",
-              format(one, 1e6, "%.1f").c_str(), format(two, 1e6, "%.1f").c_str(), format(ratio(two, one), 1, "%.2f").c_str());
+              format_rate(one).c_str(), format_rate(two).c_str(), format_ratio(two, one).c_str());
 
   struct target {
     std::string what;
@@ -540,70 +474,42 @@ int report_targets(const counter_reporter& reporter) {
     std::array<char, 16> bound{};
     std::snprintf(bound.data(), bound.size(), "%s %g", t.at_least ? ">=" : "<=", t.bound);
     std::printf("%-52s %10s %8s  %s\n", t.what.c_str(), format(t.measured, 1, "%.2f").c_str(), bound.data(),
-                !t.measured ? "not measured" : met ? "met" : "MISSED");
+                cxm::bench::verdict(t.measured.has_value(), met));
   }
   std::printf("%-52s %10s %8s  %s\n", "engine_add/cxm / std_unordered_map at 1M",
-              format(ratio(one_rate, std_rate), 1, "%.2f").c_str(), "-", "(one event at a time: reported, not a target)");
+              format_ratio(one_rate, std_rate).c_str(), "-", "(one event at a time: reported, not a target)");
   return missed;
 }
 
-constexpr std::string_view enforce_flag = "--cxm_enforce_targets";
 constexpr std::string_view events_flag = "--cxm_events=";
 
-void print_help() {
-  benchmark::PrintDefaultHelp();
-  std::printf("  [%s]  exit with status 1 when a performance target is missed\n", enforce_flag.data());
+// --cxm_events=N: the number of events to generate (events_per_run).
+cxm::bench::flag_result parse_flag(std::string_view arg, const char* program) {
+  if (!arg.starts_with(events_flag)) return cxm::bench::flag_result::not_mine;
+  const auto digits = arg.substr(events_flag.size());
+  std::size_t n = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (error != std::errc{} || end != digits.data() + digits.size() || n == 0) {
+    std::fprintf(stderr, "%s: %.*s wants a positive number of events\n", program, static_cast<int>(arg.size()),
+                 arg.data());
+    return cxm::bench::flag_result::invalid;
+  }
+  events_per_run = n;
+  return cxm::bench::flag_result::taken;
+}
+
+void print_flag_help() {
   std::printf("  [%sN]  generate N events instead of %zu (smoke tests)\n", events_flag.data(), default_events);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Strip our own flags before Google Benchmark sees them.
-  bool enforce_targets = false;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == enforce_flag) {
-      enforce_targets = true;
-    } else if (arg.starts_with(events_flag)) {
-      const auto digits = arg.substr(events_flag.size());
-      std::size_t n = 0;
-      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-      if (error != std::errc{} || end != digits.data() + digits.size() || n == 0) {
-        std::fprintf(stderr, "%s: %s wants a positive number of events\n", argv[0], argv[i]);
-        return 2;
-      }
-      events_per_run = n;
-    } else if (arg.starts_with("--cxm_")) {
-      std::fprintf(stderr, "%s: unknown flag %s (known: %s, %sN)\n", argv[0], argv[i], enforce_flag.data(),
-                   events_flag.data());
-      return 2;
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argv[kept] = nullptr;
-  argc = kept;
-
-  benchmark::Initialize(&argc, argv, print_help);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  register_benchmarks();  // the events are generated on first use, before the timed loops
-
-  counter_reporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-
-  const int missed = report_targets(reporter);
-  if (reporter.errors() != 0) {
-    std::printf("%d benchmark run(s) failed\n", reporter.errors());
-    return 1;
-  }
-  if (missed == 0) {
-    std::printf("all targets met\n");
-    return 0;
-  }
-  std::printf("%d target(s) missed or not measured%s\n", missed,
-              enforce_targets ? "" : " (not enforced: pass --cxm_enforce_targets to fail)");
-  return enforce_targets ? 1 : 0;
+  // register_benchmarks: the events are generated on first use, before the timed loops.
+  return cxm::bench::run(argc, argv,
+                         {.register_benchmarks = register_benchmarks,
+                          .report = report_targets,
+                          .parse_flag = parse_flag,
+                          .known_flags = {"--cxm_events=N"},
+                          .print_flag_help = print_flag_help});
 }

@@ -9,29 +9,29 @@
 // After the runs, main() prints the ratios cxm / hand and cxm / boost_accumulators and checks the
 // targets: one score at a time cxm >= 0.5 x hand, bulk cxm >= 0.9 x hand. A missed target makes the
 // exit code non-zero only with --cxm_enforce_targets (the `benchmark.survey` test of the bench preset).
+// The flags, the collection of the rates and the exit code are shared with the other families
+// (benchmarks/support/ratio_report.hpp).
 //
 //   cxm_bench_survey --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //                    --benchmark_min_time=0.5 --benchmark_enable_random_interleaving=true
 //                    [--cxm_enforce_targets]
 // Figures and the machine they come from: docs/benchmarks.md.
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <optional>
 #include <random>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"
+#include "support/ratio_report.hpp"
 
 // The Boost.Accumulators adapter is optional: without it the boost_accumulators variants are left out.
 #if __has_include("cxm/boost/accumulators.hpp")
@@ -159,95 +159,23 @@ void register_benchmarks() {
 
 // --- reporting -----------------------------------------------------------------------------------
 
-// Google Benchmark 1.8 replaced Run::error_occurred with Run::skipped.
-template <class Run>
-bool failed(const Run& run) {
-  if constexpr (requires { run.skipped; }) {
-    return static_cast<bool>(run.skipped);
-  } else {
-    return run.error_occurred;
-  }
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-// The console output as usual, plus each benchmark's items_per_second: the median aggregate when
-// the benchmark is repeated, otherwise the median of its runs.
-class items_per_second_reporter final : public benchmark::ConsoleReporter {
- public:
-  items_per_second_reporter() : ConsoleReporter(OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) collect(run);
-  }
-
-  /// nullopt when the benchmark did not run (filtered out, failed, or not built).
-  [[nodiscard]] std::optional<double> items_per_second(const std::string& name) const {
-    if (const auto m = medians_.find(name); m != medians_.end()) return m->second;
-    if (const auto r = runs_.find(name); r != runs_.end() && !r->second.empty()) return median(r->second);
-    return std::nullopt;
-  }
-
-  [[nodiscard]] bool repeated() const noexcept { return !medians_.empty(); }
-  /// Runs that ended with an error (State::SkipWithError).
-  [[nodiscard]] int errors() const noexcept { return errors_; }
-
- private:
-  void collect(const Run& run) {
-    if (failed(run)) {
-      ++errors_;
-      return;
-    }
-    const auto rate = run.counters.find("items_per_second");
-    if (rate == run.counters.end()) return;
-    const std::string& name = run.run_name.function_name;
-    if (run.run_type == Run::RT_Aggregate) {
-      if (run.aggregate_name == "median") medians_[name] = rate->second.value;
-    } else {
-      runs_[name].push_back(rate->second.value);
-    }
-  }
-
-  std::map<std::string, double> medians_;
-  std::map<std::string, std::vector<double>> runs_;
-  int errors_ = 0;
-};
-
 struct family {
   std::string name;
   double target;  // cxm / hand must be at least this
   bool has_boost_accumulators;
 };
 
-std::string format_rate(std::optional<double> items_per_second) {
-  if (!items_per_second) return "-";
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.1f", *items_per_second / 1e6);
-  return buf.data();
-}
-
-std::string format_ratio(std::optional<double> numerator, std::optional<double> denominator) {
-  if (!numerator || !denominator || !(*denominator > 0)) return "-";
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.2f", *numerator / *denominator);
-  return buf.data();
-}
-
 /// Prints the ratio table and the targets; returns the number of targets missed (or not measured).
-int report_targets(const items_per_second_reporter& reporter) {
+int report_targets(const cxm::bench::counter_reporter& reporter) {
+  using cxm::bench::format_rate;
+  using cxm::bench::format_ratio;
   const std::vector<family> families = {
       {"nps_add", 0.5, true},
       {"csat_add", 0.5, true},
       {"nps_add_bulk", 0.9, false},
       {"csat_add_bulk", 0.9, false},
   };
-  std::printf("\ncxm survey benchmarks: items per second in millions (%s)\n",
-              reporter.repeated() ? "medians of the repetitions" : "single runs; use --benchmark_repetitions=5");
+  std::printf("\ncxm survey benchmarks: items per second in millions (%s)\n", cxm::bench::runs_description(reporter));
   std::printf("%-15s %10s %10s %10s %10s %10s %8s  %s\n", "family", "cxm", "hand", "boost_acc", "cxm/hand",
               "cxm/boost", "target", "result");
   int missed = 0;
@@ -264,7 +192,7 @@ int report_targets(const items_per_second_reporter& reporter) {
     std::printf("%-15s %10s %10s %10s %10s %10s %8s  %s\n", f.name.c_str(), format_rate(cxm_rate).c_str(),
                 format_rate(hand_rate).c_str(), format_rate(boost_rate).c_str(),
                 format_ratio(cxm_rate, hand_rate).c_str(), format_ratio(cxm_rate, boost_rate).c_str(), target.data(),
-                !measured ? "not measured" : met ? "met" : "MISSED");
+                cxm::bench::verdict(measured, met));
   }
   if (!CXM_BENCH_HAVE_BOOST_ACCUMULATORS) {
     std::printf("(built without cxm/boost/accumulators.hpp: no boost_accumulators variants)\n");
@@ -272,51 +200,9 @@ int report_targets(const items_per_second_reporter& reporter) {
   return missed;
 }
 
-constexpr std::string_view enforce_flag = "--cxm_enforce_targets";
-
-void print_help() {
-  benchmark::PrintDefaultHelp();
-  std::printf("  [%s]  exit with status 1 when a performance target is missed\n", enforce_flag.data());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Strip our own flags before Google Benchmark sees them.
-  bool enforce_targets = false;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == enforce_flag) {
-      enforce_targets = true;
-    } else if (arg.starts_with("--cxm_")) {
-      std::fprintf(stderr, "%s: unknown flag %s (known: %s)\n", argv[0], argv[i], enforce_flag.data());
-      return 2;
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argv[kept] = nullptr;
-  argc = kept;
-
-  benchmark::Initialize(&argc, argv, print_help);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  register_benchmarks();  // generates the scores, outside every timed region
-
-  items_per_second_reporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-
-  const int missed = report_targets(reporter);
-  if (reporter.errors() != 0) {
-    std::printf("%d benchmark run(s) failed\n", reporter.errors());
-    return 1;
-  }
-  if (missed == 0) {
-    std::printf("all targets met\n");
-    return 0;
-  }
-  std::printf("%d target(s) missed or not measured%s\n", missed,
-              enforce_targets ? "" : " (not enforced: pass --cxm_enforce_targets to fail)");
-  return enforce_targets ? 1 : 0;
+  // register_benchmarks generates the scores, outside every timed region.
+  return cxm::bench::run(argc, argv, {.register_benchmarks = register_benchmarks, .report = report_targets});
 }

@@ -22,6 +22,7 @@
 
 #include "cxm/io/state.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 namespace {
 
@@ -29,68 +30,9 @@ namespace ba = boost::accumulators;
 
 // ---- exact, field-by-field comparison of results (NaN equal to NaN: empty results agree too) ----
 
-bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
-
-#define CHECK_SAME_FIELD(field) \
-  CHECK_MESSAGE(same(adapted.field, native.field), #field ": adapter ", adapted.field, ", native ", native.field)
-#define CHECK_EQUAL_FIELD(field) CHECK(adapted.field == native.field)
-
-void check_same_distribution(const std::vector<cxm::score_count>& adapted_distribution,
-                             const std::vector<cxm::score_count>& native_distribution) {
-  REQUIRE(adapted_distribution.size() == native_distribution.size());
-  for (std::size_t i = 0; i < native_distribution.size(); ++i) {
-    const auto& adapted = adapted_distribution[i];
-    const auto& native = native_distribution[i];
-    CHECK_EQUAL_FIELD(score);
-    CHECK_EQUAL_FIELD(answers);
-    CHECK_SAME_FIELD(weight);
-    CHECK_SAME_FIELD(share);
-  }
-}
-
-void check_same(const cxm::score_summary& adapted, const cxm::score_summary& native) {
-  CHECK_EQUAL_FIELD(n);
-  CHECK_SAME_FIELD(total_weight);
-  CHECK_SAME_FIELD(effective_n);
-  CHECK_EQUAL_FIELD(weighted);
-  CHECK_SAME_FIELD(mean);
-  CHECK_SAME_FIELD(population_variance);
-  CHECK_SAME_FIELD(sample_variance);
-  CHECK_SAME_FIELD(stddev);
-  check_same_distribution(adapted.distribution, native.distribution);
-}
-
-void check_same(const cxm::nps_result& adapted, const cxm::nps_result& native) {
-  CHECK_EQUAL_FIELD(n);
-  CHECK_EQUAL_FIELD(promoters);
-  CHECK_EQUAL_FIELD(passives);
-  CHECK_EQUAL_FIELD(detractors);
-  CHECK_SAME_FIELD(total_weight);
-  CHECK_SAME_FIELD(effective_n);
-  CHECK_EQUAL_FIELD(weighted);
-  CHECK_SAME_FIELD(promoter_share);
-  CHECK_SAME_FIELD(passive_share);
-  CHECK_SAME_FIELD(detractor_share);
-  CHECK_SAME_FIELD(net);
-  CHECK_SAME_FIELD(score);
-  CHECK_SAME_FIELD(variance);
-  CHECK_SAME_FIELD(standard_error);
-  check_same_distribution(adapted.distribution, native.distribution);
-}
-
-void check_same(const cxm::csat_result& adapted, const cxm::csat_result& native) {
-  check_same(static_cast<const cxm::score_summary&>(adapted), static_cast<const cxm::score_summary&>(native));
-  CHECK_EQUAL_FIELD(satisfied);
-  CHECK_SAME_FIELD(satisfied_weight);
-  CHECK_SAME_FIELD(satisfied_share);
-}
-
-void check_same(const cxm::ces_result& adapted, const cxm::ces_result& native) {
-  check_same(static_cast<const cxm::score_summary&>(adapted), static_cast<const cxm::score_summary&>(native));
-  CHECK_EQUAL_FIELD(threshold);
-  CHECK_EQUAL_FIELD(easy);
-  CHECK_SAME_FIELD(easy_weight);
-  CHECK_SAME_FIELD(easy_share);
+template <class R>
+void check_same(const R& adapted, const R& native) {
+  cxm::test::same_result(adapted, native, cxm::test::exact);
 }
 
 /// Weighted mean and population variance of the scores, from a result's distribution (nps_result

@@ -24,6 +24,7 @@
 #include "cxm/stream/event.hpp"
 #include "cxm/stream/time.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 namespace cxm::test {
 
@@ -189,63 +190,7 @@ std::size_t mismatches_against_reference(const Engine& e, const std::map<Id, exp
 }
 
 // --- comparisons of results -------------------------------------------------------------------------
-
-inline void same_summary(const score_summary& a, const score_summary& b) {
-  CHECK(a.n == b.n);
-  CHECK(a.weighted == b.weighted);
-  CXM_CHECK_CLOSE(a.total_weight, b.total_weight);
-  CXM_CHECK_CLOSE(a.effective_n, b.effective_n);
-  CXM_CHECK_CLOSE(a.mean, b.mean);
-  CXM_CHECK_CLOSE(a.population_variance, b.population_variance);
-  CXM_CHECK_CLOSE(a.sample_variance, b.sample_variance);
-  CXM_CHECK_CLOSE(a.stddev, b.stddev);
-  REQUIRE(a.distribution.size() == b.distribution.size());
-  for (std::size_t i = 0; i < a.distribution.size(); ++i) {
-    CHECK(a.distribution[i].score == b.distribution[i].score);
-    CHECK(a.distribution[i].answers == b.distribution[i].answers);
-    CXM_CHECK_CLOSE(a.distribution[i].weight, b.distribution[i].weight);
-    CXM_CHECK_CLOSE(a.distribution[i].share, b.distribution[i].share);
-  }
-}
-
-inline void same_result(const nps_result& a, const nps_result& b) {
-  CHECK(a.n == b.n);
-  CHECK(a.promoters == b.promoters);
-  CHECK(a.passives == b.passives);
-  CHECK(a.detractors == b.detractors);
-  CHECK(a.weighted == b.weighted);
-  CXM_CHECK_CLOSE(a.total_weight, b.total_weight);
-  CXM_CHECK_CLOSE(a.effective_n, b.effective_n);
-  CXM_CHECK_CLOSE(a.promoter_share, b.promoter_share);
-  CXM_CHECK_CLOSE(a.passive_share, b.passive_share);
-  CXM_CHECK_CLOSE(a.detractor_share, b.detractor_share);
-  CXM_CHECK_CLOSE(a.net, b.net);
-  CXM_CHECK_CLOSE(a.score, b.score);
-  CXM_CHECK_CLOSE(a.variance, b.variance);
-  CXM_CHECK_CLOSE(a.standard_error, b.standard_error);
-  REQUIRE(a.distribution.size() == b.distribution.size());
-  for (std::size_t i = 0; i < a.distribution.size(); ++i) {
-    CHECK(a.distribution[i].score == b.distribution[i].score);
-    CHECK(a.distribution[i].answers == b.distribution[i].answers);
-    CXM_CHECK_CLOSE(a.distribution[i].weight, b.distribution[i].weight);
-    CXM_CHECK_CLOSE(a.distribution[i].share, b.distribution[i].share);
-  }
-}
-
-inline void same_result(const csat_result& a, const csat_result& b) {
-  same_summary(a, b);
-  CHECK(a.satisfied == b.satisfied);
-  CXM_CHECK_CLOSE(a.satisfied_weight, b.satisfied_weight);
-  CXM_CHECK_CLOSE(a.satisfied_share, b.satisfied_share);
-}
-
-inline void same_result(const ces_result& a, const ces_result& b) {
-  same_summary(a, b);
-  CHECK(a.threshold == b.threshold);
-  CHECK(a.easy == b.easy);
-  CXM_CHECK_CLOSE(a.easy_weight, b.easy_weight);
-  CXM_CHECK_CLOSE(a.easy_share, b.easy_share);
-}
+// same_summary and same_result for nps, csat and ces results: support/same_results.hpp.
 
 /// A tumbling window's result: the same periods, each with the same result, and the same too_late count.
 template <class R>

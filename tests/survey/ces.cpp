@@ -20,6 +20,7 @@
 #include "cxm/io/state.hpp"
 #include "cxm/survey/csat.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 static_assert(cxm::accumulator<cxm::ces, int>);
 
@@ -27,32 +28,6 @@ namespace {
 
 #define CES_CHECK_NEAR(a, b, tol) \
   CHECK_MESSAGE(std::abs((a) - (b)) <= (tol), #a " = ", (a), ", expected ", (b), " within ", (tol))
-
-void same_distribution(const std::vector<cxm::score_count>& a, const std::vector<cxm::score_count>& b) {
-  REQUIRE(a.size() == b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].score == b[i].score);
-    CHECK(a[i].answers == b[i].answers);
-    CXM_CHECK_CLOSE(a[i].weight, b[i].weight);
-    CXM_CHECK_CLOSE(a[i].share, b[i].share);
-  }
-}
-
-void same_ces(const cxm::ces_result& a, const cxm::ces_result& b) {
-  CHECK(a.n == b.n);
-  CHECK(a.weighted == b.weighted);
-  CHECK(a.threshold == b.threshold);
-  CHECK(a.easy == b.easy);
-  CXM_CHECK_CLOSE(a.total_weight, b.total_weight);
-  CXM_CHECK_CLOSE(a.effective_n, b.effective_n);
-  CXM_CHECK_CLOSE(a.mean, b.mean);
-  CXM_CHECK_CLOSE(a.population_variance, b.population_variance);
-  CXM_CHECK_CLOSE(a.sample_variance, b.sample_variance);
-  CXM_CHECK_CLOSE(a.stddev, b.stddev);
-  CXM_CHECK_CLOSE(a.easy_weight, b.easy_weight);
-  CXM_CHECK_CLOSE(a.easy_share, b.easy_share);
-  same_distribution(a.distribution, b.distribution);
-}
 
 template <class F>
 std::string invalid_argument_message(F&& f) {
@@ -281,13 +256,14 @@ TEST_CASE("A CES answer with integer weight k equals k unweighted copies for sha
 TEST_CASE("CES keeps the accumulator invariants on the default scale") {
   cxm::test::check_invariants<cxm::ces>(
       [] { return cxm::ces{}; }, [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(1, 7)(rng); },
-      same_ces, {.seed = 301});
+      cxm::test::same_results, {.seed = 301});
 }
 
 TEST_CASE("CES keeps the accumulator invariants on a 0..10 scale with threshold 8") {
   cxm::test::check_invariants<cxm::ces>(
       [] { return cxm::ces(cxm::score_scale{0, 10}, 8); },
-      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(0, 10)(rng); }, same_ces, {.seed = 302});
+      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(0, 10)(rng); },
+      cxm::test::same_results, {.seed = 302});
 }
 
 TEST_CASE("CES keeps the accumulator invariants on weighted answers") {
@@ -297,7 +273,7 @@ TEST_CASE("CES keeps the accumulator invariants on weighted answers") {
       [](std::mt19937_64& rng) {
         return answer{std::uniform_int_distribution<int>(1, 7)(rng), std::uniform_real_distribution<double>(0.2, 3.0)(rng)};
       },
-      [](cxm::ces& acc, const answer& a) { acc.add(a.first, a.second); }, same_ces, {.seed = 303});
+      [](cxm::ces& acc, const answer& a) { acc.add(a.first, a.second); }, cxm::test::same_results, {.seed = 303});
 }
 
 TEST_CASE("CES saved with a custom scale and threshold loads with the same parameters") {
@@ -307,7 +283,7 @@ TEST_CASE("CES saved with a custom scale and threshold loads with the same param
   CHECK(loaded == acc);
   CHECK(loaded.scale() == cxm::score_scale{0, 10});
   CHECK(loaded.threshold() == 7);
-  same_ces(loaded.result(), acc.result());
+  cxm::test::same_result(loaded.result(), acc.result());
 }
 
 TEST_CASE("CES loading names the failed check: type tag, count total and threshold") {

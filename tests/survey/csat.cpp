@@ -20,6 +20,7 @@
 #include "cxm/io/state.hpp"
 #include "cxm/survey/nps.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 static_assert(cxm::accumulator<cxm::csat, int>);
 
@@ -29,31 +30,6 @@ namespace {
   CHECK_MESSAGE(std::abs((a) - (b)) <= (tol), #a " = ", (a), ", expected ", (b), " within ", (tol))
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
-
-void same_distribution(const std::vector<cxm::score_count>& a, const std::vector<cxm::score_count>& b) {
-  REQUIRE(a.size() == b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].score == b[i].score);
-    CHECK(a[i].answers == b[i].answers);
-    CXM_CHECK_CLOSE(a[i].weight, b[i].weight);
-    CXM_CHECK_CLOSE(a[i].share, b[i].share);
-  }
-}
-
-void same_csat(const cxm::csat_result& a, const cxm::csat_result& b) {
-  CHECK(a.n == b.n);
-  CHECK(a.weighted == b.weighted);
-  CHECK(a.satisfied == b.satisfied);
-  CXM_CHECK_CLOSE(a.total_weight, b.total_weight);
-  CXM_CHECK_CLOSE(a.effective_n, b.effective_n);
-  CXM_CHECK_CLOSE(a.mean, b.mean);
-  CXM_CHECK_CLOSE(a.population_variance, b.population_variance);
-  CXM_CHECK_CLOSE(a.sample_variance, b.sample_variance);
-  CXM_CHECK_CLOSE(a.stddev, b.stddev);
-  CXM_CHECK_CLOSE(a.satisfied_weight, b.satisfied_weight);
-  CXM_CHECK_CLOSE(a.satisfied_share, b.satisfied_share);
-  same_distribution(a.distribution, b.distribution);
-}
 
 template <class F>
 std::string invalid_argument_message(F&& f) {
@@ -377,13 +353,14 @@ TEST_CASE("A CSAT answer with integer weight k equals k unweighted copies for sh
 TEST_CASE("CSAT keeps the accumulator invariants on the default scale") {
   cxm::test::check_invariants<cxm::csat>(
       [] { return cxm::csat{}; }, [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(1, 5)(rng); },
-      same_csat, {.seed = 201});
+      cxm::test::same_results, {.seed = 201});
 }
 
 TEST_CASE("CSAT keeps the accumulator invariants on a 0..10 scale with satisfied {8, 9, 10}") {
   cxm::test::check_invariants<cxm::csat>(
       [] { return cxm::csat(cxm::score_scale{0, 10}, {8, 9, 10}); },
-      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(0, 10)(rng); }, same_csat, {.seed = 202});
+      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(0, 10)(rng); },
+      cxm::test::same_results, {.seed = 202});
 }
 
 TEST_CASE("CSAT keeps the accumulator invariants on a 1..100 top-10-box scale") {
@@ -392,7 +369,8 @@ TEST_CASE("CSAT keeps the accumulator invariants on a 1..100 top-10-box scale") 
   options.split_trials = 300;  // 100 bins per state: fewer splits keep the run short
   cxm::test::check_invariants<cxm::csat>(
       [] { return cxm::csat::top_box({1, 100}, 10); },
-      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(1, 100)(rng); }, same_csat, options);
+      [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(1, 100)(rng); },
+      cxm::test::same_results, options);
 }
 
 TEST_CASE("CSAT keeps the accumulator invariants on weighted answers") {
@@ -402,7 +380,7 @@ TEST_CASE("CSAT keeps the accumulator invariants on weighted answers") {
       [](std::mt19937_64& rng) {
         return answer{std::uniform_int_distribution<int>(1, 5)(rng), std::uniform_real_distribution<double>(0.1, 4.0)(rng)};
       },
-      [](cxm::csat& acc, const answer& a) { acc.add(a.first, a.second); }, same_csat, {.seed = 204});
+      [](cxm::csat& acc, const answer& a) { acc.add(a.first, a.second); }, cxm::test::same_results, {.seed = 204});
 }
 
 TEST_CASE("CSAT saved with a custom scale and satisfied set loads with the same parameters") {
@@ -413,7 +391,7 @@ TEST_CASE("CSAT saved with a custom scale and satisfied set loads with the same 
   CHECK(loaded == acc);
   CHECK(loaded.scale() == cxm::score_scale{0, 10});
   CHECK(loaded.satisfied_scores() == set_of({6, 8, 10}));
-  same_csat(loaded.result(), acc.result());
+  cxm::test::same_result(loaded.result(), acc.result());
   // The loaded state keeps its parameters for merging too.
   cxm::csat copy = loaded;
   CHECK_NOTHROW(copy.merge(acc));

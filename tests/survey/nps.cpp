@@ -23,6 +23,7 @@
 #include "cxm/io/state.hpp"
 #include "cxm/survey/csat.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 static_assert(cxm::accumulator<cxm::nps, int>);
 
@@ -33,34 +34,6 @@ namespace {
 
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-void same_distribution(const std::vector<cxm::score_count>& a, const std::vector<cxm::score_count>& b) {
-  REQUIRE(a.size() == b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].score == b[i].score);
-    CHECK(a[i].answers == b[i].answers);
-    CXM_CHECK_CLOSE(a[i].weight, b[i].weight);
-    CXM_CHECK_CLOSE(a[i].share, b[i].share);
-  }
-}
-
-void same_nps(const cxm::nps_result& a, const cxm::nps_result& b) {
-  CHECK(a.n == b.n);
-  CHECK(a.promoters == b.promoters);
-  CHECK(a.passives == b.passives);
-  CHECK(a.detractors == b.detractors);
-  CHECK(a.weighted == b.weighted);
-  CXM_CHECK_CLOSE(a.total_weight, b.total_weight);
-  CXM_CHECK_CLOSE(a.effective_n, b.effective_n);
-  CXM_CHECK_CLOSE(a.promoter_share, b.promoter_share);
-  CXM_CHECK_CLOSE(a.passive_share, b.passive_share);
-  CXM_CHECK_CLOSE(a.detractor_share, b.detractor_share);
-  CXM_CHECK_CLOSE(a.net, b.net);
-  CXM_CHECK_CLOSE(a.score, b.score);
-  CXM_CHECK_CLOSE(a.variance, b.variance);
-  CXM_CHECK_CLOSE(a.standard_error, b.standard_error);
-  same_distribution(a.distribution, b.distribution);
-}
 
 cxm::nps repeated(int promoters, int passives, int detractors) {
   cxm::nps acc;
@@ -472,7 +445,7 @@ TEST_CASE("An NPS answer with integer weight k equals k unweighted copies for th
 TEST_CASE("NPS keeps the accumulator invariants on unweighted answers") {
   cxm::test::check_invariants<cxm::nps>(
       [] { return cxm::nps{}; }, [](std::mt19937_64& rng) { return std::uniform_int_distribution<int>(0, 10)(rng); },
-      same_nps, {.seed = 101});
+      cxm::test::same_results, {.seed = 101});
 }
 
 TEST_CASE("NPS keeps the accumulator invariants on weighted answers") {
@@ -484,7 +457,7 @@ TEST_CASE("NPS keeps the accumulator invariants on weighted answers") {
         const double w = rng() % 10 == 0 ? 0.0 : std::uniform_real_distribution<double>(0.1, 5.0)(rng);
         return answer{s, w};
       },
-      [](cxm::nps& acc, const answer& a) { acc.add(a.first, a.second); }, same_nps, {.seed = 102});
+      [](cxm::nps& acc, const answer& a) { acc.add(a.first, a.second); }, cxm::test::same_results, {.seed = 102});
 }
 
 TEST_CASE("NPS keeps the accumulator invariants on a mix of weighted and unweighted answers") {
@@ -503,7 +476,7 @@ TEST_CASE("NPS keeps the accumulator invariants on a mix of weighted and unweigh
           acc.add(a.first);
         }
       },
-      same_nps, {.seed = 103});
+      cxm::test::same_results, {.seed = 103});
 }
 
 TEST_CASE("NPS refuses to load a CSAT image: the type tag is checked") {

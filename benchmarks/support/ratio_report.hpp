@@ -1,0 +1,220 @@
+// The machinery every benchmark family's main() shares (benchmarks/<family>.cpp):
+//   - the --cxm_* flags are taken out of argv before Google Benchmark sees them:
+//     --cxm_enforce_targets here, the family's own ones (e.g. engine's --cxm_events=N) through a callback;
+//   - a console reporter that also collects every counter of every benchmark (items_per_second,
+//     bytes_per_customer, ...) by name: the median aggregate when the benchmark is repeated, otherwise
+//     the median of its runs;
+//   - helpers to format rates and ratios for the family's own table;
+//   - the exit status: 2 on a bad flag, 1 when a benchmark run failed or, with --cxm_enforce_targets,
+//     when a target was missed or could not be measured, else 0.
+//
+// A family fills in a cxm::bench::family and returns cxm::bench::run(argc, argv, family) from main();
+// its report callback prints the ratio table and returns the number of targets missed (or not measured).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+namespace cxm::bench {
+
+// --- collecting counters -------------------------------------------------------------------------
+
+// Google Benchmark 1.8 replaced Run::error_occurred with Run::skipped.
+template <class Run>
+bool failed(const Run& run) {
+  if constexpr (requires { run.skipped; }) {
+    return static_cast<bool>(run.skipped);
+  } else {
+    return run.error_occurred;
+  }
+}
+
+inline double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// The console output as usual, plus each benchmark's counters by name: the function name as
+// registered ("nps_add/cxm"), followed by "/<args>" when the benchmark takes arguments
+// ("engine_add/cxm/customers:10000").
+class counter_reporter final : public benchmark::ConsoleReporter {
+ public:
+  counter_reporter() : ConsoleReporter(OO_Tabular) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) collect(run);
+  }
+
+  /// nullopt when the benchmark did not run (filtered out, failed, or not built).
+  [[nodiscard]] std::optional<double> get(const std::string& name, const std::string& counter) const {
+    const std::string key = name + "#" + counter;
+    if (const auto m = medians_.find(key); m != medians_.end()) return m->second;
+    if (const auto r = runs_.find(key); r != runs_.end() && !r->second.empty()) return median(r->second);
+    return std::nullopt;
+  }
+
+  [[nodiscard]] std::optional<double> items_per_second(const std::string& name) const {
+    return get(name, "items_per_second");
+  }
+
+  [[nodiscard]] bool repeated() const noexcept { return !medians_.empty(); }
+  /// Runs that ended with an error (State::SkipWithError).
+  [[nodiscard]] int errors() const noexcept { return errors_; }
+
+ private:
+  void collect(const Run& run) {
+    if (failed(run)) {
+      ++errors_;
+      return;
+    }
+    std::string name = run.run_name.function_name;
+    if (!run.run_name.args.empty()) name += "/" + run.run_name.args;
+    for (const auto& [counter, value] : run.counters) {
+      const std::string key = name + "#" + counter;
+      if (run.run_type == Run::RT_Aggregate) {
+        if (run.aggregate_name == "median") medians_[key] = value.value;
+      } else {
+        runs_[key].push_back(value.value);
+      }
+    }
+  }
+
+  std::map<std::string, double> medians_;
+  std::map<std::string, std::vector<double>> runs_;
+  int errors_ = 0;
+};
+
+// --- formatting ----------------------------------------------------------------------------------
+
+/// value / scale printed with the printf spec (one double), or "-" when there is no value.
+inline std::string format(std::optional<double> value, double scale, const char* spec) {
+  if (!value) return "-";
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), spec, *value / scale);
+  return buf.data();
+}
+
+/// nullopt unless both are measured and the denominator is positive.
+inline std::optional<double> ratio(std::optional<double> numerator, std::optional<double> denominator) {
+  if (!numerator || !denominator || !(*denominator > 0)) return std::nullopt;
+  return *numerator / *denominator;
+}
+
+/// Millions of items per second with one decimal, or "-".
+inline std::string format_rate(std::optional<double> items_per_second) {
+  return format(items_per_second, 1e6, "%.1f");
+}
+
+/// numerator / denominator with two decimals, or "-".
+inline std::string format_ratio(std::optional<double> numerator, std::optional<double> denominator) {
+  return format(ratio(numerator, denominator), 1, "%.2f");
+}
+
+/// What the figures of the table are, for its title.
+inline const char* runs_description(const counter_reporter& reporter) {
+  return reporter.repeated() ? "medians of the repetitions" : "single runs; use --benchmark_repetitions=5";
+}
+
+/// The result column of a target.
+inline const char* verdict(bool measured, bool met) {
+  return !measured ? "not measured" : met ? "met" : "MISSED";
+}
+
+// --- main() --------------------------------------------------------------------------------------
+
+inline constexpr std::string_view enforce_flag = "--cxm_enforce_targets";
+
+/// What a family's flag callback made of a --cxm_* argument.
+enum class flag_result {
+  not_mine,  // not one of the family's flags: reported as unknown
+  taken,     // parsed and applied
+  invalid,   // the family's flag with a bad value: the callback printed why to stderr
+};
+
+struct family {
+  /// Registers the benchmarks, after the flags are parsed (the family's flags may size the input).
+  std::function<void()> register_benchmarks;
+  /// Prints the ratio table after the runs; returns the number of targets missed or not measured.
+  std::function<int(const counter_reporter&)> report;
+  /// The family's own --cxm_* flags, if any: called with each such argument and the program name.
+  std::function<flag_result(std::string_view arg, const char* program)> parse_flag = {};
+  /// How the family's flags are spelt in the "unknown flag" message, e.g. "--cxm_events=N".
+  std::vector<std::string_view> known_flags = {};
+  /// Prints the help lines of the family's flags, after Google Benchmark's and --cxm_enforce_targets'.
+  void (*print_flag_help)() = nullptr;
+};
+
+namespace detail {
+
+inline void (*family_flag_help)() = nullptr;
+
+inline void print_help() {
+  benchmark::PrintDefaultHelp();
+  std::printf("  [%s]  exit with status 1 when a performance target is missed\n", enforce_flag.data());
+  if (family_flag_help != nullptr) family_flag_help();
+}
+
+}  // namespace detail
+
+/// The whole main() of a family: parses the flags, runs the benchmarks, prints the family's report
+/// and returns the exit status.
+inline int run(int argc, char** argv, const family& f) {
+  // Strip our own flags before Google Benchmark sees them.
+  bool enforce_targets = false;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == enforce_flag) {
+      enforce_targets = true;
+    } else if (arg.starts_with("--cxm_")) {
+      const flag_result result = f.parse_flag ? f.parse_flag(arg, argv[0]) : flag_result::not_mine;
+      if (result == flag_result::invalid) return 2;
+      if (result == flag_result::not_mine) {
+        std::string known(enforce_flag);
+        for (const auto flag : f.known_flags) (known += ", ") += flag;
+        std::fprintf(stderr, "%s: unknown flag %s (known: %s)\n", argv[0], argv[i], known.c_str());
+        return 2;
+      }
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argv[kept] = nullptr;
+  argc = kept;
+
+  detail::family_flag_help = f.print_flag_help;
+  benchmark::Initialize(&argc, argv, detail::print_help);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  f.register_benchmarks();
+
+  counter_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  const int missed = f.report(reporter);
+  if (reporter.errors() != 0) {
+    std::printf("%d benchmark run(s) failed\n", reporter.errors());
+    return 1;
+  }
+  if (missed == 0) {
+    std::printf("all targets met\n");
+    return 0;
+  }
+  std::printf("%d target(s) missed or not measured%s\n", missed,
+              enforce_targets ? "" : " (not enforced: pass --cxm_enforce_targets to fail)");
+  return enforce_targets ? 1 : 0;
+}
+
+}  // namespace cxm::bench
