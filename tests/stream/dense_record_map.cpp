@@ -230,6 +230,23 @@ using five_hash_map = cxm::dense_record_map<Id, Record, five_hashes, std::equal_
 
 using engine_record = cxm::customer_record<cxm::spend, cxm::activity, cxm::satisfaction>;
 
+/// Every id of `reference` is found, under its own key, with its count in words[0]; no id in
+/// [absent_from, absent_to) is found.
+template <class Map>
+void check_counts(const Map& map, const std::unordered_map<std::uint64_t, std::uint64_t>& reference,
+                  std::uint64_t absent_from, std::uint64_t absent_to) {
+  REQUIRE(map.size() == reference.size());
+  std::size_t wrong = 0;
+  for (const auto& [id, count] : reference) {
+    const auto it = map.find(id);
+    if (it == map.end() || it->first != id || it->second.words[0] != count) ++wrong;
+  }
+  CHECK(wrong == 0);
+  std::size_t found_absent = 0;
+  for (std::uint64_t id = absent_from; id < absent_to; ++id) found_absent += map.find(id) != map.end() ? 1u : 0u;
+  CHECK(found_absent == 0);
+}
+
 }  // namespace
 
 // --- lookups against a reference -------------------------------------------------------------------
@@ -622,16 +639,7 @@ TEST_CASE("dense_record_map: keys with one hash value (same tag, same home slot)
     map.prefetch_record(id);
     map.prefetch_record(id + 600);  // absent, same hash as id
   }
-  REQUIRE(map.size() == reference.size());
-  std::size_t wrong = 0;
-  for (const auto& [id, count] : reference) {
-    const auto it = map.find(id);
-    if (it == map.end() || it->first != id || it->second.words[0] != count) ++wrong;
-  }
-  CHECK(wrong == 0);
-  std::size_t found_absent = 0;
-  for (std::uint64_t id = 600; id < 1'200; ++id) found_absent += map.find(id) != map.end() ? 1u : 0u;
-  CHECK(found_absent == 0);
+  check_counts(map, reference, 600, 1'200);
   CHECK(ids_in_order(map) == first_seen);
 
   // Copies rebuild the clustered index; equality probes it.
@@ -663,16 +671,7 @@ TEST_CASE("dense_record_map: keys that share one 32-bit tag in different slots a
     ++reference[id];
     if (draw % 16 == 0) map.prefetch_record(id + 20'000);
   }
-  REQUIRE(map.size() == reference.size());
-  std::size_t wrong = 0;
-  for (const auto& [id, count] : reference) {
-    const auto it = map.find(id);
-    if (it == map.end() || it->first != id || it->second.words[0] != count) ++wrong;
-  }
-  CHECK(wrong == 0);
-  std::size_t found_absent = 0;
-  for (std::uint64_t id = 20'000; id < 40'000; ++id) found_absent += map.find(id) != map.end() ? 1u : 0u;
-  CHECK(found_absent == 0);
+  check_counts(map, reference, 20'000, 40'000);
 }
 
 TEST_CASE("customer_table on a map with colliding hashes: the engine's customers match the reference") {

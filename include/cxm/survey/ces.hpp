@@ -4,23 +4,19 @@
 // made it easy for me to handle my issue" on 1..7 (1 strongly disagree, 7 strongly agree). Reported as
 // the mean and as the share of answers at or above a threshold (default 5: "somewhat agree" or more).
 
-#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
-
-#include <range/v3/range/concepts.hpp>
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
-#include "cxm/survey/scored_answers.hpp"
 #include "cxm/core/score_scale.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
+#include "cxm/survey/scored_answers.hpp"
 
 namespace cxm {
 

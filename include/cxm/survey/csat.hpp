@@ -5,25 +5,21 @@
 // survey/compare.hpp.
 
 #include <algorithm>
-#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
-
-#include <range/v3/range/concepts.hpp>
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
-#include "cxm/survey/scored_answers.hpp"
 #include "cxm/core/score_scale.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
+#include "cxm/survey/scored_answers.hpp"
 
 namespace cxm {
 

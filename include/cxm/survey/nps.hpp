@@ -6,19 +6,16 @@
 // Score'", The American Statistician 70(4)): σ² = p_P + p_D − (p_P − p_D)²; standard error √(σ²/n).
 // Intervals: survey/intervals.hpp.
 
-#include <concepts>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
-#include <range/v3/range/concepts.hpp>
-
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_histogram.hpp"
-#include "cxm/survey/scored_answers.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
+#include "cxm/survey/scored_answers.hpp"
 
 namespace cxm {
 
