@@ -15,7 +15,7 @@
 #include <range/v3/view/transform.hpp>
 
 #include "cxm/stream/engine.hpp"
-#include "cxm/stream/event_kind.hpp"
+#include "cxm/events/event_kind.hpp"
 #include "stream/stream_support.hpp"
 #include "support/invariants.hpp"
 

@@ -14,7 +14,7 @@
 
 #include "cxm/io/state.hpp"
 #include "cxm/stream/engine.hpp"
-#include "cxm/stream/window.hpp"
+#include "cxm/events/window.hpp"
 #include "cxm/survey/nps.hpp"
 #include "support/invariants.hpp"
 

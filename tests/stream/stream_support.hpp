@@ -22,7 +22,7 @@
 #include "cxm/stream/customer_metrics.hpp"
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/event.hpp"
-#include "cxm/stream/time.hpp"
+#include "cxm/events/time.hpp"
 #include "support/invariants.hpp"
 #include "support/same_results.hpp"
 
@@ -190,22 +190,7 @@ std::size_t mismatches_against_reference(const Engine& e, const std::map<Id, exp
 }
 
 // --- comparisons of results -------------------------------------------------------------------------
-// same_summary and same_result for nps, csat and ces results: support/same_results.hpp.
-
-/// A tumbling window's result: the same periods, each with the same result, and the same too_late count.
-template <class R>
-  requires requires(const R& r) {
-    r.periods;
-    r.too_late;
-  }
-void same_result(const R& a, const R& b) {
-  CHECK(a.too_late == b.too_late);
-  REQUIRE(a.periods.size() == b.periods.size());
-  for (std::size_t i = 0; i < a.periods.size(); ++i) {
-    CHECK(a.periods[i].when == b.periods[i].when);
-    same_result(a.periods[i].result, b.periods[i].result);
-  }
-}
+// same_summary and same_result for nps, csat and ces results and tumbling windows: support/same_results.hpp.
 
 /// Two engine reports (of engines with the same global metrics), field by field.
 template <class ReportA, class ReportB>

@@ -95,6 +95,21 @@ inline void same_result(const ces_result& a, const ces_result& b, double rel = d
   same_distribution(a.distribution, b.distribution, rel);
 }
 
+/// A tumbling window's result: the same periods, each with the same result, and the same too_late count.
+template <class R>
+  requires requires(const R& r) {
+    r.periods;
+    r.too_late;
+  }
+void same_result(const R& a, const R& b) {
+  CHECK(a.too_late == b.too_late);
+  REQUIRE(a.periods.size() == b.periods.size());
+  for (std::size_t i = 0; i < a.periods.size(); ++i) {
+    CHECK(a.periods[i].when == b.periods[i].when);
+    same_result(a.periods[i].result, b.periods[i].result);
+  }
+}
+
 /// same_result (default tolerance) as one object, for callers that take a comparison as an argument
 /// (check_invariants' `same`).
 struct same_result_fn {

@@ -19,8 +19,8 @@
 
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
-#include "cxm/stream/event_kind.hpp"
-#include "cxm/stream/observation.hpp"
+#include "cxm/events/event_kind.hpp"
+#include "cxm/events/observation.hpp"
 
 namespace cxm {
 

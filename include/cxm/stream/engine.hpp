@@ -43,7 +43,7 @@
 #include "cxm/stream/engine_config.hpp"
 #include "cxm/stream/event.hpp"
 #include "cxm/stream/global_metrics.hpp"
-#include "cxm/stream/observation.hpp"
+#include "cxm/events/observation.hpp"
 
 namespace cxm {
 

@@ -16,7 +16,7 @@
 #include "cxm/core/score_scale.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
-#include "cxm/stream/event_kind.hpp"
+#include "cxm/events/event_kind.hpp"
 
 namespace cxm {
 

@@ -14,8 +14,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "cxm/stream/event_kind.hpp"
-#include "cxm/stream/time.hpp"
+#include "cxm/events/event_kind.hpp"
+#include "cxm/events/time.hpp"
 
 namespace cxm {
 
@@ -93,11 +93,5 @@ struct projection {
 };
 template <class C, class T, class K, class V>
 projection(C, T, K, V) -> projection<C, T, K, V>;
-
-/// Any std::chrono::sys_time, converted to cxm's millisecond timestamp (rounded toward the past).
-template <class Duration>
-constexpr timestamp to_timestamp(std::chrono::sys_time<Duration> t) noexcept {
-  return std::chrono::floor<std::chrono::milliseconds>(t);
-}
 
 }  // namespace cxm

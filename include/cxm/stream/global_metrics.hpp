@@ -10,9 +10,9 @@
 #include <string>
 
 #include "cxm/stream/engine_config.hpp"
-#include "cxm/stream/observation.hpp"
-#include "cxm/stream/time.hpp"
-#include "cxm/stream/window.hpp"
+#include "cxm/events/observation.hpp"
+#include "cxm/events/time.hpp"
+#include "cxm/events/window.hpp"
 #include "cxm/survey/ces.hpp"
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"

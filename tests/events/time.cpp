@@ -1,6 +1,6 @@
-// Tests for cxm's time and calendar periods (include/cxm/stream/time.hpp).
+// Tests for cxm's time and calendar periods (include/cxm/events/time.hpp).
 
-#include "cxm/stream/time.hpp"
+#include "cxm/events/time.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "cxm/stream/event.hpp"
+
 
 namespace {
 

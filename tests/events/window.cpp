@@ -1,8 +1,8 @@
-// Tests for windows (include/cxm/stream/window.hpp): tumbling calendar periods over any accumulator,
-// sliding windows built by merging period buckets, the lateness bound, and windows inside the engine
-// (per_period in global_metrics.hpp).
+// Tests for windows (include/cxm/events/window.hpp): tumbling calendar periods over any accumulator,
+// sliding windows built by merging period buckets, the lateness bound. Windows inside the engine
+// (per_period) are tested in tests/stream/per_period.cpp.
 
-#include "cxm/stream/window.hpp"
+#include "cxm/events/window.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,12 +18,10 @@
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/io/state.hpp"
-#include "cxm/stream/engine.hpp"
-#include "cxm/stream/global_metrics.hpp"
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"
-#include "stream/stream_support.hpp"
 #include "support/invariants.hpp"
+#include "support/same_results.hpp"
 
 static_assert(cxm::accumulator<cxm::tumbling<cxm::nps>, cxm::timed<int>>);
 static_assert(cxm::accumulator<cxm::tumbling<cxm::csat>, cxm::timed<int>>);
@@ -264,50 +262,4 @@ TEST_CASE("tumbling<nps> with a lateness bound keeps the invariants that do not 
       // every-truncation and every-byte checks.
       cxm::test::invariant_options{.stream_length = 120, .split_trials = 50, .corruption_trials = 200,
                                    .commutative = false});
-}
-
-TEST_CASE("The engine routes answers to per-period windows by event time, in any arrival order") {
-  using monthly_engine =
-      cxm::engine<std::uint64_t,
-                  cxm::metric_list<cxm::nps_answers, cxm::per_period<cxm::nps_answers, period_unit::month>,
-                                   cxm::per_period<cxm::csat_answers, period_unit::iso_week>>>;
-  cxm::test::stream_spec spec;
-  spec.events = 20'000;
-  spec.customers = 1'000;
-  spec.host_kinds = 0;
-  auto events = cxm::test::random_stream(spec);
-  monthly_engine shuffled;
-  shuffled.add(events);
-  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
-  monthly_engine sorted;
-  sorted.add(events);
-  cxm::test::same_engine(shuffled, sorted, spec.to);
-
-  // The monthly window holds, per month label, the NPS answers of that month; the overall NPS their sum.
-  std::map<std::string, cxm::nps> by_month;
-  cxm::nps all;
-  for (const auto& e : events) {
-    if (e.kind != cxm::event_kind::nps_answer) continue;
-    by_month[c_label(e.time, "%Y-%m")].add(static_cast<int>(e.value));
-    all.add(static_cast<int>(e.value));
-  }
-  const auto& window = shuffled.global<cxm::per_period<cxm::nps_answers, period_unit::month>>();
-  const auto r = shuffled.report(spec.to);
-  const auto& months = r.get<cxm::per_period<cxm::nps_answers, period_unit::month>>();
-  REQUIRE(months.periods.size() == by_month.size());
-  auto expected = by_month.begin();
-  for (const auto& p : months.periods) {
-    CHECK(p.when.to_string() == expected->first);
-    cxm::test::same_result(p.result, expected->second.result());
-    ++expected;
-  }
-  cxm::test::same_result(r.get<cxm::nps_answers>(), all.result());
-  // The last quarter of 2024, as a sliding window of 3 months as of December.
-  cxm::nps q4;
-  for (const auto* label : {"2024-10", "2024-11", "2024-12"}) q4.merge(by_month.at(label));
-  CHECK(window.sliding(3, at(2024y / December / 31)) == q4);
-
-  const auto& weeks = r.get<cxm::per_period<cxm::csat_answers, period_unit::iso_week>>();
-  CHECK(weeks.periods.size() >= 52);
-  CHECK(monthly_engine::composition() == "id=uint64;global=nps,nps/2,csat/1;customer=spend,activity,satisfaction");
 }

@@ -19,7 +19,7 @@
 #include "cxm/core/accumulator.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
-#include "cxm/stream/time.hpp"
+#include "cxm/events/time.hpp"
 
 namespace cxm {
 

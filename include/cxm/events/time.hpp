@@ -29,6 +29,12 @@ constexpr timestamp from_seconds32(std::uint32_t s) noexcept {
   return timestamp{std::chrono::seconds{s}};
 }
 
+/// Any std::chrono::sys_time, converted to cxm's millisecond timestamp (rounded toward the past).
+template <class Duration>
+constexpr timestamp to_timestamp(std::chrono::sys_time<Duration> t) noexcept {
+  return std::chrono::floor<std::chrono::milliseconds>(t);
+}
+
 /// Milliseconds since 1970 as a timestamp (hosts with integer timestamps).
 constexpr timestamp from_unix_ms(std::int64_t ms) noexcept { return timestamp{std::chrono::milliseconds{ms}}; }
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "cxm/stream/event_kind.hpp"
-#include "cxm/stream/time.hpp"
+#include "cxm/events/event_kind.hpp"
+#include "cxm/events/time.hpp"
 
 namespace cxm {
 

@@ -1,0 +1,82 @@
+// Windows inside the engine: per_period<Metric, Unit> routes each answer to the bucket of its own
+// event time, whatever the arrival order (include/cxm/stream/global_metrics.hpp).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "cxm/stream/engine.hpp"
+#include "cxm/stream/global_metrics.hpp"
+#include "cxm/survey/csat.hpp"
+#include "cxm/survey/nps.hpp"
+#include "stream/stream_support.hpp"
+
+namespace {
+
+using namespace std::chrono;
+using cxm::period_unit;
+
+constexpr cxm::timestamp at(year_month_day d) { return sys_days{d}; }
+
+/// The period's label from the C library's calendar (independent of cxm's period arithmetic).
+std::string c_label(cxm::timestamp t, const char* format) {
+  const std::time_t s = static_cast<std::time_t>(floor<seconds>(t).time_since_epoch().count());
+  const std::tm* parts = std::gmtime(&s);
+  REQUIRE(parts != nullptr);
+  char buf[32];
+  REQUIRE(std::strftime(buf, sizeof buf, format, parts) > 0);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("The engine routes answers to per-period windows by event time, in any arrival order") {
+  using monthly_engine =
+      cxm::engine<std::uint64_t,
+                  cxm::metric_list<cxm::nps_answers, cxm::per_period<cxm::nps_answers, period_unit::month>,
+                                   cxm::per_period<cxm::csat_answers, period_unit::iso_week>>>;
+  cxm::test::stream_spec spec;
+  spec.events = 20'000;
+  spec.customers = 1'000;
+  spec.host_kinds = 0;
+  auto events = cxm::test::random_stream(spec);
+  monthly_engine shuffled;
+  shuffled.add(events);
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+  monthly_engine sorted;
+  sorted.add(events);
+  cxm::test::same_engine(shuffled, sorted, spec.to);
+
+  // The monthly window holds, per month label, the NPS answers of that month; the overall NPS their sum.
+  std::map<std::string, cxm::nps> by_month;
+  cxm::nps all;
+  for (const auto& e : events) {
+    if (e.kind != cxm::event_kind::nps_answer) continue;
+    by_month[c_label(e.time, "%Y-%m")].add(static_cast<int>(e.value));
+    all.add(static_cast<int>(e.value));
+  }
+  const auto& window = shuffled.global<cxm::per_period<cxm::nps_answers, period_unit::month>>();
+  const auto r = shuffled.report(spec.to);
+  const auto& months = r.get<cxm::per_period<cxm::nps_answers, period_unit::month>>();
+  REQUIRE(months.periods.size() == by_month.size());
+  auto expected = by_month.begin();
+  for (const auto& p : months.periods) {
+    CHECK(p.when.to_string() == expected->first);
+    cxm::test::same_result(p.result, expected->second.result());
+    ++expected;
+  }
+  cxm::test::same_result(r.get<cxm::nps_answers>(), all.result());
+  // The last quarter of 2024, as a sliding window of 3 months as of December.
+  cxm::nps q4;
+  for (const auto* label : {"2024-10", "2024-11", "2024-12"}) q4.merge(by_month.at(label));
+  CHECK(window.sliding(3, at(2024y / December / 31)) == q4);
+
+  const auto& weeks = r.get<cxm::per_period<cxm::csat_answers, period_unit::iso_week>>();
+  CHECK(weeks.periods.size() >= 52);
+  CHECK(monthly_engine::composition() == "id=uint64;global=nps,nps/2,csat/1;customer=spend,activity,satisfaction");
+}
