@@ -1,9 +1,9 @@
-// Tests for cxm::dense_record_map (include/cxm/stream/customer_table.hpp), the engine's default map:
+// Tests for cxm::dense_record_map (include/cxm/stream/dense_record_map.hpp), the engine's default map:
 // lookups against a std::unordered_map reference over several record blocks and index growths,
 // iteration in insertion order, reserve, copies and moves, equality whatever the insertion order,
 // prefetch hints, keys whose hash tags collide, and the engine's prefetching bulk add.
 
-#include "cxm/stream/customer_table.hpp"
+#include "cxm/stream/dense_record_map.hpp"
 
 #include <algorithm>
 #include <array>

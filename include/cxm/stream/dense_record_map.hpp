@@ -1,0 +1,414 @@
+#pragma once
+// dense_record_map: the customer table's default map (docs/architecture.md, "customer table").
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cxm/core/huge_page_allocator.hpp"
+#include "cxm/stream/customer_id.hpp"
+
+namespace cxm {
+
+/// The engine's default map: records stored densely, in insertion order, in blocks of two huge pages,
+/// found through an open-addressing index of 8-byte slots (a 32-bit hash tag, and the record's block
+/// and offset in 32 bits; linear probing, at most 4/5 full).
+///
+/// Why not boost::unordered_flat_map: its slots hold the records themselves, so a power-of-two
+/// capacity at most 7/8 full leaves between 1/8 and 9/16 of 100-byte slots empty (about 207 bytes per
+/// customer at a million customers, against 122 here: docs/benchmarks.md); and it offers no prefetch, which
+/// the engine's bulk add uses to overlap the memory misses of the events ahead (prefetch_slot, then
+/// prefetch_record, a few events before the lookup). A lookup costs one index line and the record's lines.
+///
+/// Offers what customer_table needs: find, find_or_insert, try_emplace, reserve, size, iteration over
+/// (id, record) pairs in insertion order, ==. References stay valid until the table is destroyed, except
+/// while it is small: the first block grows by relocation up to its full size. No erase.
+template <class Id, class Record, class Hash = typename customer_id_traits<Id>::hash,
+          class Equal = typename customer_id_traits<Id>::equal,
+          class Allocator = huge_page_allocator<std::pair<const Id, Record>>>
+class dense_record_map {
+ public:
+  using key_type = Id;
+  using mapped_type = Record;
+  using value_type = std::pair<const Id, Record>;
+  using size_type = std::size_t;
+  using hasher = Hash;
+  using key_equal = Equal;
+  using allocator_type = Allocator;
+
+  static_assert(alignof(value_type) <= alignof(std::max_align_t), "dense_record_map: over-aligned records");
+  /// Records per block: as many as fit in two huge pages, so that a block is allocated on huge pages
+  /// with nothing to spare but the remainder of the division.
+  static constexpr std::size_t block_records =
+      sizeof(value_type) <= 2 * huge_page_size ? 2 * huge_page_size / sizeof(value_type) : 1;
+
+  template <bool Const>
+  class basic_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = dense_record_map::value_type;
+    using difference_type = std::ptrdiff_t;
+    using reference = std::conditional_t<Const, const value_type&, value_type&>;
+    using pointer = std::conditional_t<Const, const value_type*, value_type*>;
+
+    basic_iterator() = default;
+    template <bool OtherConst>
+      requires(Const && !OtherConst)
+    basic_iterator(const basic_iterator<OtherConst>& other) noexcept  // NOLINT: iterator -> const_iterator
+        : map_(other.map_), index_(other.index_) {}
+
+    reference operator*() const noexcept { return map_->record_at(index_); }
+    pointer operator->() const noexcept { return &map_->record_at(index_); }
+    basic_iterator& operator++() noexcept {
+      ++index_;
+      return *this;
+    }
+    basic_iterator operator++(int) noexcept {
+      auto old = *this;
+      ++index_;
+      return old;
+    }
+    friend bool operator==(const basic_iterator& a, const basic_iterator& b) noexcept { return a.index_ == b.index_; }
+
+   private:
+    friend class dense_record_map;
+    template <bool>
+    friend class basic_iterator;
+    using map_pointer = std::conditional_t<Const, const dense_record_map*, dense_record_map*>;
+    basic_iterator(map_pointer map, std::size_t index) noexcept : map_(map), index_(index) {}
+    map_pointer map_ = nullptr;
+    std::size_t index_ = 0;
+  };
+  using iterator = basic_iterator<false>;
+  using const_iterator = basic_iterator<true>;
+
+  dense_record_map() = default;
+  dense_record_map(const dense_record_map& other) : hash_(other.hash_), equal_(other.equal_), alloc_(other.alloc_) {
+    try {
+      reserve(other.size_);
+      for (const auto& v : other) emplace_new(v.first, v.second);
+    } catch (...) {
+      release();  // the destructor does not run for a constructor that throws
+      throw;
+    }
+  }
+  dense_record_map(dense_record_map&& other) noexcept
+      : index_(std::exchange(other.index_, nullptr)),
+        index_mask_(std::exchange(other.index_mask_, 0)),
+        index_shift_(std::exchange(other.index_shift_, 64)),
+        max_size_before_growth_(std::exchange(other.max_size_before_growth_, 0)),
+        blocks_(std::move(other.blocks_)),
+        first_block_capacity_(std::exchange(other.first_block_capacity_, 0)),
+        size_(std::exchange(other.size_, 0)),
+        hash_(other.hash_),
+        equal_(other.equal_),
+        alloc_(other.alloc_) {
+    other.blocks_.clear();
+  }
+  dense_record_map& operator=(const dense_record_map& other) {
+    if (this != &other) {
+      dense_record_map copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  dense_record_map& operator=(dense_record_map&& other) noexcept {
+    if (this != &other) {
+      dense_record_map moved(std::move(other));
+      swap(moved);
+    }
+    return *this;
+  }
+  ~dense_record_map() { release(); }
+
+  void swap(dense_record_map& other) noexcept {
+    using std::swap;
+    swap(index_, other.index_);
+    swap(index_mask_, other.index_mask_);
+    swap(index_shift_, other.index_shift_);
+    swap(max_size_before_growth_, other.max_size_before_growth_);
+    swap(blocks_, other.blocks_);
+    swap(first_block_capacity_, other.first_block_capacity_);
+    swap(size_, other.size_);
+    swap(hash_, other.hash_);
+    swap(equal_, other.equal_);
+    swap(alloc_, other.alloc_);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] iterator begin() noexcept { return {this, 0}; }
+  [[nodiscard]] iterator end() noexcept { return {this, size_}; }
+  [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }
+
+  /// Slots of the index (a power of two, or 0 before the first insertion).
+  [[nodiscard]] std::size_t index_slots() const noexcept { return index_ == nullptr ? 0 : index_mask_ + 1; }
+  /// Records allocated: the first block's capacity while it is the only one, else whole blocks.
+  [[nodiscard]] std::size_t record_capacity() const noexcept {
+    return blocks_.size() <= 1 ? first_block_capacity_ : blocks_.size() * block_records;
+  }
+
+  template <class Key>
+  [[nodiscard]] iterator find(const Key& key) {
+    return {this, find_record(key, mixed_hash(key))};
+  }
+  template <class Key>
+  [[nodiscard]] const_iterator find(const Key& key) const {
+    return {this, find_record(key, mixed_hash(key))};
+  }
+
+  /// The record of `key`; a value-initialised one is inserted (with Id(key) as its id) on first sight.
+  template <class Key>
+  Record& find_or_insert(const Key& key) {
+    const std::uint64_t h = mixed_hash(key);
+    if (index_ != nullptr) {
+      for (std::size_t pos = position(h);; pos = (pos + 1) & index_mask_) {
+        const std::uint64_t slot = index_[pos];
+        if (slot == 0) break;
+        if (tag_of(slot) == tag(h)) {
+          value_type& v = slot_record(slot);
+          if (equal_(v.first, key)) return v.second;
+        }
+      }
+    }
+    return record_at(insert_new(h, Id(key))).second;
+  }
+
+  std::pair<iterator, bool> try_emplace(const Id& key) {
+    const std::uint64_t h = mixed_hash(key);
+    const std::size_t found = find_record(key, h);
+    if (found != size_) return {iterator(this, found), false};
+    return {iterator(this, insert_new(h, key)), true};
+  }
+
+  /// Room for `customers` without growing the index; the first block is allocated up to that size.
+  void reserve(std::size_t customers) {
+    if (customers > max_size_before_growth_) rebuild_index(slots_for(customers));
+    if (blocks_.size() <= 1 && first_block_capacity_ < block_records && customers > first_block_capacity_) grow_first_block(std::min(customers, block_records));
+    blocks_.reserve((customers + block_records - 1) / block_records);
+  }
+
+  /// Hints that `key` will be looked up soon: loads its index slot's cache line.
+  template <class Key>
+  void prefetch_slot(const Key& key) const noexcept {
+    if (index_ != nullptr) prefetch(&index_[position(mixed_hash(key))]);
+  }
+  /// Hints that `key` will be looked up soon: finds the first record whose tag matches in the index (best
+  /// called a few lookups after prefetch_slot) and loads its cache lines.
+  template <class Key>
+  void prefetch_record(const Key& key) const noexcept {
+    if (index_ == nullptr) return;
+    const std::uint64_t h = mixed_hash(key);
+    for (std::size_t pos = position(h), probes = 0; probes < 8; pos = (pos + 1) & index_mask_, ++probes) {
+      const std::uint64_t slot = index_[pos];
+      if (slot == 0) return;
+      if (tag_of(slot) == tag(h)) {
+        const auto* bytes = reinterpret_cast<const char*>(&slot_record(slot));
+        for (std::size_t offset = 0; offset < sizeof(value_type); offset += 64) prefetch(bytes + offset);
+        prefetch(bytes + sizeof(value_type) - 1);
+        return;
+      }
+    }
+  }
+
+  /// Same customers with equal records, whatever the insertion order.
+  friend bool operator==(const dense_record_map& a, const dense_record_map& b) {
+    if (a.size_ != b.size_) return false;
+    for (const auto& v : a) {
+      const std::size_t i = b.find_record(v.first, b.mixed_hash(v.first));
+      if (i == b.size_ || !(b.record_at(i).second == v.second)) return false;
+    }
+    return true;
+  }
+
+ private:
+  using slot_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::uint64_t>;
+  using block_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::byte>;
+  // A slot's low 32 bits locate its record without a division: block number, then the offset in the block.
+  static constexpr unsigned offset_bits = static_cast<unsigned>(std::bit_width(block_records - 1));
+  static constexpr std::uint32_t offset_mask = static_cast<std::uint32_t>((std::uint64_t{1} << offset_bits) - 1);
+  static constexpr std::size_t max_records = (std::size_t{1} << (32 - offset_bits)) * block_records;
+
+  // GCC 12 drops __builtin_prefetch calls in some shapes (two of them on one base address; any inside
+  // a loop that does nothing else), so x86-64 issues the instruction itself.
+  static void prefetch([[maybe_unused]] const void* p) noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    __asm__ __volatile__("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#elif defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#endif
+  }
+
+  // The id's hash, mixed (integers hash to themselves): the high bits pick the slot, the low 32 are the tag.
+  template <class Key>
+  [[nodiscard]] std::uint64_t mixed_hash(const Key& key) const noexcept {
+    std::uint64_t h = static_cast<std::uint64_t>(hash_(key));
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    return h;
+  }
+  [[nodiscard]] std::size_t position(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>(h >> index_shift_) & index_mask_;
+  }
+  /// Never 0, so that an occupied slot is never 0.
+  static std::uint32_t tag(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h) | 1u; }
+  static std::uint32_t tag_of(std::uint64_t slot) noexcept { return static_cast<std::uint32_t>(slot >> 32); }
+  static std::size_t record_of(std::uint64_t slot) noexcept {
+    const auto code = static_cast<std::uint32_t>(slot);
+    return static_cast<std::size_t>(code >> offset_bits) * block_records + (code & offset_mask);
+  }
+  static std::uint64_t make_slot(std::uint64_t h, std::size_t record) noexcept {
+    const auto code = ((record / block_records) << offset_bits) | (record % block_records);
+    return (std::uint64_t{tag(h)} << 32) | static_cast<std::uint64_t>(code);
+  }
+  [[nodiscard]] value_type& slot_record(std::uint64_t slot) noexcept {
+    const auto code = static_cast<std::uint32_t>(slot);
+    return blocks_[code >> offset_bits][code & offset_mask];
+  }
+  [[nodiscard]] const value_type& slot_record(std::uint64_t slot) const noexcept {
+    const auto code = static_cast<std::uint32_t>(slot);
+    return blocks_[code >> offset_bits][code & offset_mask];
+  }
+
+  [[nodiscard]] value_type& record_at(std::size_t i) noexcept {
+    return blocks_[i / block_records][i % block_records];
+  }
+  [[nodiscard]] const value_type& record_at(std::size_t i) const noexcept {
+    return blocks_[i / block_records][i % block_records];
+  }
+
+  /// The record number of `key`, or size_ when absent.
+  template <class Key>
+  [[nodiscard]] std::size_t find_record(const Key& key, std::uint64_t h) const {
+    if (index_ == nullptr) return size_;
+    for (std::size_t pos = position(h);; pos = (pos + 1) & index_mask_) {
+      const std::uint64_t slot = index_[pos];
+      if (slot == 0) return size_;
+      if (tag_of(slot) == tag(h) && equal_(slot_record(slot).first, key)) return record_of(slot);
+    }
+  }
+
+  /// Index slots for `customers` at most 4/5 full: a power of two, at least 16.
+  static std::size_t slots_for(std::size_t customers) {
+    std::size_t slots = 16;
+    while (slots / 5 * 4 < customers) slots *= 2;
+    return slots;
+  }
+
+  /// Appends a record for a key known to be absent; returns its number.
+  std::size_t insert_new(std::uint64_t h, Id key) {
+    if (size_ >= max_size_before_growth_) rebuild_index(slots_for(size_ + 1 > 8 ? 2 * size_ : 16));
+    const std::size_t record = emplace_record(std::move(key));
+    std::size_t pos = position(h);
+    while (index_[pos] != 0) pos = (pos + 1) & index_mask_;
+    index_[pos] = make_slot(h, record);
+    return record;
+  }
+
+  /// Used when copying: the key is known to be absent.
+  void emplace_new(const Id& key, const Record& record) {
+    const std::size_t i = insert_new(mixed_hash(key), key);
+    record_at(i).second = record;
+  }
+
+  std::size_t emplace_record(Id&& key) {
+    if (size_ >= max_records) throw std::length_error("dense_record_map: too many customers for 32-bit record codes");
+    if (blocks_.empty() || (blocks_.size() == 1 && size_ == first_block_capacity_ && size_ < block_records)) {
+      grow_first_block(std::min(std::max<std::size_t>(16, 2 * size_), block_records));
+    } else if (size_ == blocks_.size() * block_records) {
+      blocks_.reserve(blocks_.size() + 1);
+      blocks_.push_back(allocate_block(block_records));
+    }
+    value_type* where = &blocks_[size_ / block_records][size_ % block_records];
+    ::new (static_cast<void*>(where)) value_type(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
+                                                 std::forward_as_tuple());
+    return size_++;
+  }
+
+  /// The first block, while the table is small, grows by relocating its records.
+  void grow_first_block(std::size_t capacity) {
+    value_type* grown = allocate_block(capacity);
+    if (!blocks_.empty()) {
+      value_type* old = blocks_[0];
+      std::size_t moved = 0;
+      try {
+        for (; moved < size_; ++moved) ::new (static_cast<void*>(grown + moved)) value_type(old[moved]);
+      } catch (...) {
+        std::destroy_n(grown, moved);
+        deallocate_block(grown, capacity);
+        throw;
+      }
+      std::destroy_n(old, size_);
+      deallocate_block(old, first_block_capacity_);
+      blocks_[0] = grown;
+    } else {
+      blocks_.push_back(grown);
+    }
+    first_block_capacity_ = capacity;
+  }
+
+  value_type* allocate_block(std::size_t records) {
+    block_allocator a(alloc_);
+    return reinterpret_cast<value_type*>(a.allocate(records * sizeof(value_type)));
+  }
+  void deallocate_block(value_type* block, std::size_t records) noexcept {
+    block_allocator a(alloc_);
+    a.deallocate(reinterpret_cast<std::byte*>(block), records * sizeof(value_type));
+  }
+
+  void rebuild_index(std::size_t slots) {
+    slot_allocator a(alloc_);
+    std::uint64_t* fresh = a.allocate(slots);
+    std::fill_n(fresh, slots, std::uint64_t{0});
+    if (index_ != nullptr) a.deallocate(index_, index_mask_ + 1);
+    index_ = fresh;
+    index_mask_ = slots - 1;
+    index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots));
+    max_size_before_growth_ = slots / 5 * 4;
+    for (std::size_t i = 0; i < size_; ++i) {
+      const std::uint64_t h = mixed_hash(record_at(i).first);
+      std::size_t pos = position(h);
+      while (index_[pos] != 0) pos = (pos + 1) & index_mask_;
+      index_[pos] = make_slot(h, i);
+    }
+  }
+
+  void release() noexcept {
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      const std::size_t in_block = std::min(block_records, size_ - b * block_records);
+      std::destroy_n(blocks_[b], in_block);
+      deallocate_block(blocks_[b], blocks_.size() == 1 ? first_block_capacity_ : block_records);
+    }
+    blocks_.clear();
+    if (index_ != nullptr) {
+      slot_allocator a(alloc_);
+      a.deallocate(index_, index_mask_ + 1);
+      index_ = nullptr;
+    }
+    size_ = 0;
+  }
+
+  std::uint64_t* index_ = nullptr;  ///< 0 = empty; else tag << 32 | block << offset_bits | offset
+  std::size_t index_mask_ = 0;
+  unsigned index_shift_ = 64;
+  std::size_t max_size_before_growth_ = 0;
+  std::vector<value_type*> blocks_;  ///< full blocks of block_records, except a small first block
+  std::size_t first_block_capacity_ = 0;
+  std::size_t size_ = 0;
+  [[no_unique_address]] Hash hash_{};
+  [[no_unique_address]] Equal equal_{};
+  [[no_unique_address]] Allocator alloc_{};
+};
+
+}  // namespace cxm
