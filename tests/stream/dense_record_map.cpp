@@ -4,6 +4,7 @@
 // prefetch hints, keys whose hash tags collide, and the engine's prefetching bulk add.
 
 #include "cxm/stream/dense_record_map.hpp"
+#include "cxm/stream/customer_table.hpp"
 
 #include <algorithm>
 #include <array>
