@@ -1,13 +1,18 @@
 # make demo : build and run the quick start on the bundled survey answers, then the event-stream
 #             engine on the CDNOW purchases
 # make test : build everything and run every test (the CMake `dev` workflow)
+# make fuzz : build the libFuzzer targets with clang 14 and run each for 30 s (the `fuzz` workflow,
+#             docs/fuzzing.md); FUZZ_PRESET=fuzz-ci runs 20 s a target, as CI does
 # Both first install what is missing on Debian 12 (compiler, CMake, Ninja, libraries) with apt-get:
 # as root directly, otherwise through sudo, otherwise they print the exact command and stop.
 
 PACKAGES := g++ libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev doctest-dev libbenchmark-dev
 DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
+# libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes of clang 14.
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
+FUZZ_PRESET ?= fuzz
 
-.PHONY: demo test asan release bench deps demo-deps clean
+.PHONY: demo test asan release bench fuzz deps demo-deps fuzz-deps clean
 
 demo: demo-deps
 	cmake --preset demo
@@ -29,11 +34,17 @@ release: deps
 bench: deps
 	cmake --workflow --preset bench
 
+fuzz: fuzz-deps
+	cmake --workflow --preset $(FUZZ_PRESET)
+
 deps:
 	@$(MAKE) --no-print-directory install-packages WANTED="$(PACKAGES)"
 
 demo-deps:
 	@$(MAKE) --no-print-directory install-packages WANTED="$(DEMO_PACKAGES)"
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory install-packages WANTED="$(FUZZ_PACKAGES)"
 
 .PHONY: install-packages
 install-packages:

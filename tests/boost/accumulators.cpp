@@ -299,22 +299,30 @@ TEST_CASE("an invalid weight throws cxm::invalid_event") {
 TEST_CASE("a sample that is not a whole int score throws instead of being truncated") {
   ba::accumulator_set<double, ba::features<cxm::tag::nps>> from_double;
   from_double(9.0);
-  CHECK_THROWS_WITH_AS(from_double(9.5), "nps: score 9.5 is outside the scale 0..10", cxm::invalid_event);
-  CHECK_THROWS_AS(from_double(std::numeric_limits<double>::quiet_NaN()), cxm::invalid_event);
-  CHECK_THROWS_AS(from_double(1e12), cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(from_double(9.5), "nps: score 9.5 is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(from_double(std::numeric_limits<double>::quiet_NaN()), "nps: score nan is not a whole number",
+                       cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(from_double(1e12), "nps: score 1000000000000 is outside the scale 0..10", cxm::invalid_event);
   CHECK(cxm::extract::nps(from_double).n == 1);
   CHECK(cxm::extract::nps(from_double).promoters == 1);
 
   // 2^32 + 9 would become 9 if narrowed to int.
   ba::accumulator_set<long long, ba::features<cxm::tag::nps>> from_long;
-  CHECK_THROWS_AS(from_long(4294967305LL), cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(from_long(4294967305LL), "nps: score 4294967305 is outside the scale 0..10", cxm::invalid_event);
   from_long(9LL);
   CHECK(cxm::extract::nps(from_long).n == 1);
 
   ba::accumulator_set<unsigned, ba::features<cxm::tag::csat>> from_unsigned;
   from_unsigned(5u);
-  CHECK_THROWS_AS(from_unsigned(4294967295u), cxm::invalid_event);  // outside int (and the scale)
+  CHECK_THROWS_WITH_AS(from_unsigned(4294967295u), "csat: score 4294967295 is outside the scale 1..5",
+                       cxm::invalid_event);  // outside int (and the scale)
   CHECK(cxm::extract::csat(from_unsigned).satisfied == 1);
+
+  // A weighted set checks the score before the weight, as the native add does.
+  ba::accumulator_set<float, ba::features<cxm::tag::ces>, double> weighted;
+  CHECK_THROWS_WITH_AS(weighted(5.5f, ba::weight = -1.0), "ces: score 5.5 is not a whole number", cxm::invalid_event);
+  weighted(5.0f, ba::weight = 2.0);
+  CHECK(cxm::extract::ces(weighted).easy_weight == 2.0);
 }
 
 TEST_CASE("cxm::csat_scale and cxm::csat_satisfied choose the CSAT parameters") {

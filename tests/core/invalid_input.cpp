@@ -77,6 +77,102 @@ TEST_CASE("the engine's reasons say what is wrong with the field") {
         "window: time 7 is older than the lateness bound allows (earliest accepted 10)");
 }
 
+TEST_CASE("a score that is not a whole number says so, whatever the scale") {
+  const cxm::rejection half{reason::score_not_whole, "nps", "score", 4.5, 0, 10};
+  CHECK(half.message() == "nps: score 4.5 is not a whole number");
+  CHECK(cxm::rejection{reason::score_not_whole, "csat", "score", std::numeric_limits<double>::quiet_NaN(), 1, 5}
+            .message() == "csat: score nan is not a whole number");
+  CHECK(cxm::rejection{reason::score_not_whole, "ces", "score", -inf, 1, 7}.message() ==
+        "ces: score -inf is not a whole number");
+}
+
+TEST_CASE("the fields added later have defaults: six values still make a rejection, as before") {
+  const cxm::rejection r{reason::unknown_kind, "engine", "kind", 42, 0, 12};
+  CHECK(r.unit == cxm::rejection_unit::number);
+  CHECK(r.customer.empty());
+  CHECK(r.detail.empty());
+  static_assert(std::is_aggregate_v<cxm::rejection>);
+  static_assert(static_cast<int>(cxm::rejection_unit::number) == 0 && static_cast<int>(cxm::rejection_unit::time_ms) == 1);
+}
+
+TEST_CASE("a time in milliseconds since 1970 prints as ISO 8601, value and bounds") {
+  // 1 764 000 000 000 ms = 20 416 days + 57 600 s: 2025-11-24T16:00:00Z (20 416 days after 1970-01-01
+  // is 2025-11-24). latest_time: 4 294 967 295 999 ms = 2106-02-07T06:28:15.999Z.
+  const cxm::rejection late{.reason = reason::time_out_of_range,
+                            .metric = "engine",
+                            .field = "time",
+                            .value = 4'294'967'296'000.0,
+                            .allowed_min = 0,
+                            .allowed_max = 4'294'967'295'999.0,
+                            .unit = cxm::rejection_unit::time_ms};
+  CHECK(late.message() ==
+        "engine: time 2106-02-07T06:28:16Z is outside the representable range "
+        "1970-01-01T00:00:00Z..2106-02-07T06:28:15.999Z");
+  const cxm::rejection too_late{.reason = reason::too_late,
+                                .metric = "window",
+                                .field = "time",
+                                .value = 1'764'000'000'000.0,
+                                .allowed_min = 1'764'000'000'250.0,
+                                .allowed_max = inf,
+                                .unit = cxm::rejection_unit::time_ms};
+  CHECK(too_late.message() ==
+        "window: time 2025-11-24T16:00:00Z is older than the lateness bound allows (earliest accepted "
+        "2025-11-24T16:00:00.250Z)");
+  // Before 1970 too: −1 ms is 1969-12-31T23:59:59.999Z. A value no int64 holds prints as a number.
+  const cxm::rejection odd{.reason = reason::time_out_of_range,
+                           .metric = "engine",
+                           .field = "time",
+                           .value = -1,
+                           .allowed_min = std::numeric_limits<double>::quiet_NaN(),
+                           .allowed_max = 1e300,
+                           .unit = cxm::rejection_unit::time_ms};
+  CHECK(odd.message() ==
+        "engine: time 1969-12-31T23:59:59.999Z is outside the representable range nan ms since 1970..1e+300 ms since "
+        "1970");
+}
+
+TEST_CASE("a customer is appended to the message when known") {
+  const cxm::rejection r{.reason = reason::amount_negative,
+                         .metric = "engine",
+                         .field = "amount",
+                         .value = -5,
+                         .allowed_min = 0,
+                         .allowed_max = inf,
+                         .customer = "ada"};
+  CHECK(r.message() == "engine: amount -5 is negative (allowed: a finite number >= 0) (customer ada)");
+  const cxm::rejection empty{.reason = reason::empty_customer_id,
+                             .metric = "engine",
+                             .field = "customer",
+                             .value = 0,
+                             .allowed_min = 0,
+                             .allowed_max = 0};
+  CHECK(empty.message() == "engine: customer is empty");
+}
+
+TEST_CASE("a detail replaces the generated value and range text, for what a double cannot print") {
+  // 2^64 − 1 as a double is 18446744073709551616: the detail keeps the exact id and bounds.
+  const cxm::rejection r{.reason = reason::customer_id_out_of_range,
+                         .metric = "engine",
+                         .field = "customer",
+                         .value = 18446744073709551615.0,
+                         .allowed_min = 0,
+                         .allowed_max = 4294967295.0,
+                         .customer = "18446744073709551615",
+                         .detail = "18446744073709551615 does not fit the engine's id type (0..4294967295)"};
+  CHECK(r.message() ==
+        "engine: customer 18446744073709551615 does not fit the engine's id type (0..4294967295) (customer "
+        "18446744073709551615)");
+  const cxm::rejection plain{.reason = reason::customer_id_out_of_range,
+                             .metric = "engine",
+                             .field = "customer",
+                             .value = 18446744073709551615.0,
+                             .allowed_min = 0,
+                             .allowed_max = 18446744073709551615.0};
+  // Without it: the double nearest 2^64 − 1 is 2^64, one more than the id, on both sides.
+  CHECK(plain.message() ==
+        "engine: customer 18446744073709551616 does not fit the engine's id type (0..18446744073709551616)");
+}
+
 TEST_CASE("a reason number this build does not know still gives a message naming it 'unknown'") {
   // E.g. a rejection_reason cast from a number written by a newer build.
   CHECK(cxm::rejection{static_cast<reason>(200), "engine", "kind", 1, 0, 1}.message() ==
@@ -88,11 +184,12 @@ TEST_CASE("every rejection reason has a name; an unknown number is 'unknown'") {
   static_assert(static_cast<int>(reason::score_out_of_scale) == 0);
   static_assert(static_cast<int>(reason::too_late) == 8);
   static_assert(static_cast<int>(reason::customer_id_out_of_range) == 9);
-  static_assert(cxm::rejection_reason_count == 10);
+  static_assert(static_cast<int>(reason::score_not_whole) == 10);
+  static_assert(cxm::rejection_reason_count == 11);
   const std::vector<std::string_view> names{"score_out_of_scale", "weight_not_finite", "weight_negative",
                                             "empty_customer_id",  "time_out_of_range", "unknown_kind",
                                             "amount_not_finite",  "amount_negative",   "too_late",
-                                            "customer_id_out_of_range"};
+                                            "customer_id_out_of_range", "score_not_whole"};
   REQUIRE(names.size() == cxm::rejection_reason_count);
   for (std::size_t i = 0; i < names.size(); ++i) {
     CHECK(cxm::to_string(static_cast<reason>(i)) == names[i]);
@@ -128,8 +225,8 @@ TEST_CASE("rejection_counts save the number of reasons, then one u64 per reason"
   for (int i = 0; i < 300; ++i) c.add(reason::too_late);
   cxm::io::writer w;
   c.save(w);
-  REQUIRE(w.size() == 1 + 10 * 8);
-  CHECK(w.bytes()[0] == std::byte{10});
+  REQUIRE(w.size() == 1 + 11 * 8);
+  CHECK(w.bytes()[0] == std::byte{11});
   CHECK(w.bytes()[1 + 8 * 1] == std::byte{1});       // weight_not_finite = 1
   CHECK(w.bytes()[1 + 8 * 8] == std::byte{300 % 256});  // too_late = 300 = 0x012c, little-endian
   CHECK(w.bytes()[1 + 8 * 8 + 1] == std::byte{1});
@@ -147,6 +244,7 @@ TEST_CASE("rejection_counts load an older image with fewer reasons; the missing 
   w.u64(6);
   cxm::io::reader r(w.bytes());
   const auto c = cxm::rejection_counts::load(r);
+  CHECK(c[reason::score_not_whole] == 0);
   CHECK(c[reason::score_out_of_scale] == 4);
   CHECK(c[reason::weight_not_finite] == 5);
   CHECK(c[reason::weight_negative] == 6);
@@ -167,12 +265,12 @@ TEST_CASE("rejection_counts load an older image with fewer reasons; the missing 
 
 TEST_CASE("rejection_counts reject an image with more reasons than this build knows") {
   cxm::io::writer w;
-  w.u8(11);
-  for (int i = 0; i < 11; ++i) w.u64(1);
-  CHECK(load_message(w.bytes()) == "rejection_counts: 11 reasons, this build knows 10");
+  w.u8(12);
+  for (int i = 0; i < 12; ++i) w.u64(1);
+  CHECK(load_message(w.bytes()) == "rejection_counts: 12 reasons, this build knows 11");
   cxm::io::writer many;
   many.u8(255);
-  CHECK(load_message(many.bytes()) == "rejection_counts: 255 reasons, this build knows 10");
+  CHECK(load_message(many.bytes()) == "rejection_counts: 255 reasons, this build knows 11");
 }
 
 TEST_CASE("rejection_counts reject a truncated image") {

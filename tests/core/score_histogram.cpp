@@ -311,6 +311,118 @@ TEST_CASE("add_range over a single-pass input range reports each rejected answer
   CHECK(h.answers(4) == 1);  // score 5
 }
 
+TEST_CASE("score_histogram checks floating-point scores: whole numbers on the scale go in, nothing is rounded") {
+  cxm::score_histogram h(cxm::score_scale{1, 5}, "csat");
+  CHECK(h.add(4.0, "csat", cxm::throw_on_invalid));
+  CHECK(h.add(2.0f, 0.5, "csat", cxm::throw_on_invalid));
+  const auto before = h;
+  CHECK_THROWS_WITH_AS(h.add(4.5, "csat", cxm::throw_on_invalid), "csat: score 4.5 is not a whole number",
+                       cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(h.add(std::nan(""), 1.0, "csat", cxm::throw_on_invalid),
+                       "csat: score nan is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(h.add(6.0, "csat", cxm::throw_on_invalid), "csat: score 6 is outside the scale 1..5",
+                       cxm::invalid_event);
+  CHECK(h == before);
+
+  cxm::rejection_counts counts;
+  CHECK_FALSE(h.add(std::numeric_limits<double>::infinity(), "csat", cxm::skip_invalid{counts}));
+  CHECK_FALSE(h.add(0.5, "csat", cxm::skip_invalid{counts}));
+  CHECK_FALSE(h.add(5.5, std::nan(""), "csat", cxm::skip_invalid{counts}));  // the score is checked first
+  CHECK_FALSE(h.add(0.0, "csat", cxm::skip_invalid{counts}));
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 3);
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  CHECK(counts.total() == 4);
+  CHECK(h == before);
+  // 4 (unweighted) and 2 (weight 0.5): n 2, Σw 1.5, mean (4 + 1)/1.5 = 10/3.
+  const auto s = h.summary();
+  CHECK(s.n == 2);
+  CHECK(s.total_weight == 1.5);
+  CXM_CHECK_CLOSE(s.mean, 10.0 / 3.0);
+}
+
+TEST_CASE("score_histogram compares integers of every width exactly: no wrap into the scale") {
+  cxm::score_histogram h(cxm::score_scale{-5, 5}, "h");
+  cxm::rejection_counts counts;
+  std::vector<double> values;
+  cxm::skip_invalid skip{counts, [&](const cxm::rejection& r) { values.push_back(r.value); }};
+  // 2^64 − 5 is −5 as an int64, and 2^32 − 5 is −5 as an int32: both are far off −5..5.
+  CHECK_FALSE(h.add(std::numeric_limits<std::uint64_t>::max() - 4, "h", skip));
+  CHECK_FALSE(h.add((std::int64_t{1} << 32) - 5, "h", skip));
+  CHECK(h.add(std::int8_t{-5}, "h", skip));
+  CHECK(h.add(std::uint64_t{5}, "h", skip));
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 2);
+  CHECK(values == std::vector<double>{18446744073709551611.0, 4294967291.0});
+  CHECK(h.answers(0) == 1);
+  CHECK(h.answers(10) == 1);
+  // The same through add_range, on a range of uint64.
+  const std::vector<std::uint64_t> wide{std::numeric_limits<std::uint64_t>::max() - 4, 0, 5};
+  CHECK(h.add_range(wide, "h", skip) == 2);
+  CHECK(counts.total() == 3);
+  CHECK(h.answers(0) == 1);  // still one −5
+  CHECK(h.answers(5) == 1);  // 0
+  CHECK(h.answers(10) == 2);
+}
+
+TEST_CASE("add_range checks each element of a floating-point range") {
+  for (const int high : {5, 200}) {  // the locally tallied path and the one-by-one path
+    CAPTURE(high);
+    cxm::score_histogram h(cxm::score_scale{1, high}, "csat");
+    const std::vector<double> scores{1.0, 2.5, 3.0, std::nan(""), 0.0, 3.0};
+    CHECK_THROWS_WITH_AS(h.add_range(scores, "csat", cxm::throw_on_invalid), "csat: score 2.5 is not a whole number",
+                         cxm::invalid_event);
+    cxm::rejection_counts counts;
+    cxm::score_histogram skipped(cxm::score_scale{1, high}, "csat");
+    CHECK(skipped.add_range(scores, "csat", cxm::skip_invalid{counts}) == 3);  // 1, 3, 3
+    CHECK(counts[cxm::rejection_reason::score_not_whole] == 2);                // 2.5, NaN
+    CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);             // 0
+    CHECK(skipped.answers(0) == 1);
+    CHECK(skipped.answers(2) == 2);
+    CHECK(skipped.summary().n == 3);
+  }
+  // Floats, and every short length: the same as one add per element.
+  std::mt19937_64 rng(5);
+  for (std::size_t length = 0; length < 10; ++length) {
+    std::vector<float> scores(length);
+    for (auto& s : scores) s = static_cast<float>(1 + rng() % 5);
+    cxm::score_histogram bulk(cxm::score_scale{1, 5}, "csat"), one_by_one(cxm::score_scale{1, 5}, "csat");
+    CHECK(bulk.add_range(scores, "csat", cxm::throw_on_invalid) == length);
+    for (const float s : scores) one_by_one.add(s, "csat", cxm::throw_on_invalid);
+    CHECK(bulk == one_by_one);
+  }
+}
+
+TEST_CASE("score_histogram add_count equals that many single adds, state for state") {
+  cxm::score_histogram counted(cxm::score_scale{1, 5}, "csat"), single(cxm::score_scale{1, 5}, "csat");
+  CHECK(counted.add_count(4, 3, "csat", cxm::throw_on_invalid));
+  CHECK(counted.add_count(5.0, 2, "csat", cxm::throw_on_invalid));
+  CHECK(counted.add_count(1, 0, "csat", cxm::throw_on_invalid));  // nothing, but a valid score
+  for (const int s : {4, 4, 4, 5, 5}) single.add(s, "csat", cxm::throw_on_invalid);
+  CHECK(counted == single);
+  CHECK(counted.summary().n == 5);
+  CHECK_FALSE(counted.summary().weighted);
+
+  cxm::rejection_counts counts;
+  CHECK_FALSE(counted.add_count(6, 10, "csat", cxm::skip_invalid{counts}));
+  CHECK_FALSE(counted.add_count(4.5, 10, "csat", cxm::skip_invalid{counts}));
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 1);
+  CHECK(counted == single);
+}
+
+TEST_CASE("score_histogram add_count refuses to overflow the 64-bit count of answers") {
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  cxm::score_histogram h(cxm::score_scale{1, 5}, "csat");
+  h.add(2, 1.0, "csat", cxm::throw_on_invalid);  // one weighted answer counts too
+  CHECK(h.add_count(1, max - 2, "csat", cxm::throw_on_invalid));
+  CHECK(h.add_count(3, 1, "csat", cxm::throw_on_invalid));  // n = 2^64 − 1 exactly
+  const auto full = h;
+  CHECK_THROWS_WITH_AS(h.add_count(3, 1, "csat", cxm::throw_on_invalid),
+                       "csat: 1 more answers overflow the 64-bit count of answers", std::overflow_error);
+  CHECK(h == full);
+  CHECK(h.add_count(3, 0, "csat", cxm::throw_on_invalid));
+  CHECK(h.answers(0) == max - 2);
+}
+
 TEST_CASE("score_histogram merge adds counts and weights; different scales throw") {
   cxm::score_histogram a(cxm::score_scale{1, 5}, "csat");
   a.add(1, "csat", cxm::throw_on_invalid);

@@ -7,9 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstddef>
 #include <ctime>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,7 +22,12 @@
 #include <doctest/doctest.h>
 
 #include "cxm/core/accumulator.hpp"
+#include "cxm/core/error.hpp"
+#include "cxm/core/invalid_input.hpp"
+#include "cxm/core/iso8601.hpp"
+#include "cxm/io/reader.hpp"
 #include "cxm/io/state.hpp"
+#include "cxm/io/writer.hpp"
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"
 #include "support/invariants.hpp"
@@ -262,4 +272,333 @@ TEST_CASE("tumbling<nps> with a lateness bound keeps the invariants that do not 
       // every-truncation and every-byte checks.
       cxm::test::invariant_options{.stream_length = 120, .split_trials = 50, .corruption_trials = 200,
                                    .commutative = false});
+}
+
+// ---- Safe time arithmetic and range-checked saved windows (issue #12) -----------------------------
+
+namespace {
+
+constexpr auto ms_max = std::numeric_limits<std::int64_t>::max();
+constexpr auto ms_min = std::numeric_limits<std::int64_t>::min();
+constexpr cxm::timestamp t_max = cxm::timestamp::max();
+constexpr cxm::timestamp t_min = cxm::timestamp::min();
+
+constexpr period_unit all_units[] = {period_unit::day, period_unit::iso_week, period_unit::month,
+                                     period_unit::quarter, period_unit::year};
+
+/// The fields of a tumbling<nps> payload, written by hand (docs/state-format.md, `tmbl`).
+struct crafted_window {
+  std::uint8_t unit = static_cast<std::uint8_t>(period_unit::month);
+  bool bounded = false;
+  std::int64_t lateness = 0;
+  bool has_watermark = false;
+  std::int64_t watermark = 0;
+  std::uint64_t too_late = 0;
+  std::vector<std::int64_t> indices;  ///< each bucket holds one answer, 9
+};
+
+/// A complete image, framed as io::save_state frames one (magic, version, tag, length, payload, CRC-32),
+/// so that load_state passes the frame and exercises tumbling::load's own checks.
+std::vector<std::byte> frame(std::uint16_t version, std::uint32_t tag, const std::vector<std::byte>& payload) {
+  cxm::io::writer out;
+  out.raw(cxm::io::state_magic);
+  out.u16(version);
+  out.u32(tag);
+  out.u64(payload.size());
+  out.raw(payload);
+  out.u32(cxm::io::crc32(out.bytes()));
+  return std::move(out).bytes();
+}
+
+std::vector<std::byte> image_of(const crafted_window& f) {
+  cxm::io::writer p;
+  p.u32(cxm::nps::type_tag);
+  p.u16(cxm::nps::format_version);
+  p.u8(f.unit);
+  p.boolean(f.bounded);
+  p.i64(f.lateness);
+  p.boolean(f.has_watermark);
+  p.i64(f.watermark);
+  p.u64(f.too_late);
+  cxm::nps{}.save(p);
+  p.u64(f.indices.size());
+  cxm::nps bucket;
+  bucket.add(9);
+  for (const auto index : f.indices) {
+    p.i64(index);
+    bucket.save(p);
+  }
+  return frame(cxm::tumbling<cxm::nps>::format_version, cxm::tumbling<cxm::nps>::type_tag, p.bytes());
+}
+
+using window_nps = cxm::tumbling<cxm::nps>;
+
+/// The format_error's message, or "" when the image loads.
+std::string load_error(const std::vector<std::byte>& image) {
+  try {
+    (void)cxm::io::load_state<window_nps>(image);
+  } catch (const cxm::format_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// The invalid_event's message, or "" when nothing is thrown.
+template <class F>
+std::string invalid_event_message(F&& f) {
+  try {
+    f();
+  } catch (const cxm::invalid_event& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::int64_t ms_of(cxm::timestamp t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+TEST_CASE("issue #12: max_lateness = INT64_MAX ms, an answer before 1970, then a later one: no overflow") {
+  window_nps w(period_unit::day, cxm::nps{}, milliseconds::max());
+  CHECK(w.add_at(at(1969y / December / 31, hours{12}), 9));  // the watermark is now negative
+  // watermark − INT64_MAX ms overflowed int64 here: accepts() now saturates to timestamp::min().
+  CHECK(w.accepts(t_min));
+  CHECK(w.add_at(at(2024y / March / 10), 10));
+  CHECK(w.add_at(at(1900y / January / 1), 0));  // 124 years late, well within the bound
+  CHECK(w.watermark() == at(2024y / March / 10));
+  const auto r = w.result();
+  CHECK(r.too_late == 0);
+  REQUIRE(r.periods.size() == 3);
+  CHECK(r.periods[0].when.to_string() == "1900-01-01");
+  CHECK(r.periods[1].when.to_string() == "1969-12-31");
+  CHECK(r.periods[2].when.to_string() == "2024-03-10");
+  // The state saves, loads and merges like any other.
+  const auto again = cxm::io::load_state<window_nps>(cxm::io::save_state(w));
+  CHECK(again == w);
+  window_nps merged(period_unit::day, cxm::nps{}, milliseconds::max());
+  merged.merge(again);
+  merged.merge(w);
+  CHECK(merged.result().periods.size() == 3);
+  CHECK(merged.bucket(period_of(at(2024y / March / 10), period_unit::day))->result().n == 2);
+}
+
+TEST_CASE("The lateness bound is exact up to the int64 limit and saturates beyond it") {
+  // Watermark 1970-01-01T00:00:00.000Z: 0 − INT64_MAX = INT64_MIN + 1 is exact, so INT64_MIN is too late.
+  window_nps at_epoch(period_unit::day, cxm::nps{}, milliseconds::max());
+  CHECK(at_epoch.add_at(cxm::from_unix_ms(0), 9));
+  CHECK(at_epoch.accepts(cxm::from_unix_ms(ms_min + 1)));
+  CHECK_FALSE(at_epoch.accepts(t_min));
+  CHECK(at_epoch.accepts(cxm::earliest_period_time));
+  // One millisecond earlier, −1 − INT64_MAX = INT64_MIN exactly; two earlier, the bound saturates.
+  for (const std::int64_t w : {std::int64_t{-1}, std::int64_t{-2}}) {
+    window_nps before(period_unit::day, cxm::nps{}, milliseconds::max());
+    CHECK(before.add_at(cxm::from_unix_ms(w), 9));
+    CHECK(before.accepts(t_min));
+  }
+  // A watermark at the very start of the calendar range (about −1.1e15 ms) with a large, not maximal,
+  // bound: INT64_MAX − 1e15 ms reaches below INT64_MIN from there, and saturates.
+  window_nps earliest(period_unit::year, cxm::nps{}, milliseconds{ms_max - 1'000'000'000'000'000});
+  CHECK(earliest.add_at(cxm::earliest_period_time, 9));
+  CHECK(earliest.accepts(t_min));
+  CHECK(earliest.add_at(cxm::latest_period_time, 9));
+  // From the end of the range (about 9.7e14 ms) the same bound is exact: about −8.2e18 ms.
+  CHECK_FALSE(earliest.accepts(t_min));
+  CHECK(earliest.accepts(cxm::earliest_period_time));
+  CHECK(earliest.add_at(cxm::earliest_period_time, 9));
+  CHECK(earliest.result().periods.size() == 2);
+  CHECK(earliest.result().too_late == 0);
+}
+
+TEST_CASE("add_at and bucket_at outside the calendar range reject the time, and change nothing") {
+  for (const auto unit : all_units) {
+    CAPTURE(cxm::to_string(unit));
+    for (const auto t : {t_min, t_max, cxm::earliest_period_time - milliseconds{1},
+                         cxm::latest_period_time + milliseconds{1}}) {
+      CAPTURE(ms_of(t));
+      window_nps w(unit, cxm::nps{}, hours{1});
+      REQUIRE(w.add_at(at(2024y / March / 10), 7));
+      const window_nps before = w;
+      // The default: cxm::invalid_event naming the time.
+      const std::string message = invalid_event_message([&] { (void)w.add_at(t, 9); });
+      CHECK(message == "tumbling: time " + std::to_string(ms_of(t)) +
+                           " ms since 1970 is outside the calendar range (years -32766..32766)");
+      CHECK(invalid_event_message([&] { (void)w.add(timed<int>{t, 9}); }) == message);
+      CHECK(invalid_event_message([&] { (void)w.bucket_at(t); }) == message);
+      CHECK(w == before);
+      // With a policy passed last (as to nps::add): counted as time_out_of_range, not as too late.
+      cxm::rejection_counts counts;
+      CHECK_FALSE(w.add_at(t, 9, cxm::skip_invalid{counts}));
+      CHECK(counts[cxm::rejection_reason::time_out_of_range] == 1);
+      CHECK(counts.total() == 1);
+      CHECK(w == before);
+      CHECK(w.result().too_late == 0);
+    }
+  }
+  // Both ends of the range are accepted, in every unit, and label their periods.
+  for (const auto unit : all_units) {
+    CAPTURE(cxm::to_string(unit));
+    window_nps w(unit);
+    CHECK(w.add_at(cxm::earliest_period_time, 9));
+    CHECK(w.add_at(cxm::latest_period_time, 10));
+    (void)w.bucket_at(cxm::earliest_period_time);
+    const auto r = w.result();
+    REQUIRE(r.periods.size() == 2);
+    CHECK(r.periods[0].when == cxm::first_period(unit));
+    CHECK(r.periods[1].when == cxm::last_period(unit));
+    CHECK(r.periods[0].when.start() <= cxm::earliest_period_time);
+    CHECK(r.periods[1].when.end() > cxm::latest_period_time);
+    CHECK(cxm::io::load_state<window_nps>(cxm::io::save_state(w)) == w);
+  }
+  CHECK(window_nps(period_unit::year).result().periods.empty());
+}
+
+TEST_CASE("add_at leaves no empty bucket when the bucket's accumulator rejects the value") {
+  window_nps w(period_unit::month);
+  REQUIRE(w.add_at(at(2024y / March / 10), 7));
+  const window_nps before = w;
+  // Another month: a score outside 0..10 must not create its bucket or move the watermark.
+  CHECK_THROWS_AS((void)w.add_at(at(2024y / May / 1), 11), cxm::invalid_event);
+  CHECK(w == before);
+  cxm::rejection_counts counts;
+  CHECK_FALSE(w.add_at(at(2024y / May / 1), 11, cxm::skip_invalid{counts}));
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  CHECK(w == before);
+  CHECK(w.watermark() == at(2024y / March / 10));
+  // The same month: the bucket stays, unchanged.
+  CHECK_FALSE(w.add_at(at(2024y / March / 11), -1, cxm::skip_invalid{counts}));
+  CHECK(w == before);
+  CHECK(w.add_at(at(2024y / May / 1), 10, cxm::skip_invalid{counts}));
+  CHECK(w.size() == 2);
+  CHECK(w.watermark() == at(2024y / May / 1));
+}
+
+TEST_CASE("sliding() takes any as_of, also at the int64 limits") {
+  window_nps w(period_unit::month);
+  REQUIRE(w.add_at(cxm::earliest_period_time, 9));
+  REQUIRE(w.add_at(at(2024y / March / 10), 7));
+  REQUIRE(w.add_at(cxm::latest_period_time, 0));
+  cxm::nps all;
+  for (const int score : {9, 7, 0}) all.add(score);
+  CHECK(w.sliding(std::numeric_limits<std::size_t>::max(), t_max) == all);
+  CHECK(w.sliding(1, t_max) == cxm::nps{});      // as_of's month is far after the data
+  CHECK(w.sliding(std::numeric_limits<std::size_t>::max(), t_min) == cxm::nps{});
+  CHECK(w.sliding(1, cxm::latest_period_time).result().detractors == 1);
+  CHECK(w.sliding(1, cxm::earliest_period_time).result().promoters == 1);
+}
+
+TEST_CASE("A crafted image, framed with a correct CRC, equals save_state's when its fields are valid") {
+  window_nps w(period_unit::month);
+  REQUIRE(w.add_at(at(2026y / October / 15), 9));
+  const crafted_window fields{.has_watermark = true,
+                              .watermark = ms_of(at(2026y / October / 15)),
+                              .indices = {period_of(at(2026y / October / 15), period_unit::month).index}};
+  CHECK(image_of(fields) == cxm::io::save_state(w));
+  CHECK(load_error(image_of(fields)).empty());
+}
+
+TEST_CASE("issue #12: a saved watermark of INT64_MIN, or any outside the calendar range, is a format_error") {
+  const std::string range = " is outside the calendar range (years -32766..32766)";
+  for (const std::int64_t watermark : {ms_min, ms_max, ms_of(cxm::earliest_period_time) - 1,
+                                       ms_of(cxm::latest_period_time) + 1}) {
+    CAPTURE(watermark);
+    crafted_window f{.has_watermark = true, .watermark = watermark, .indices = {648}};
+    CHECK(load_error(image_of(f)) == "tumbling: watermark " + std::to_string(watermark) + " ms since 1970" + range);
+    f.bounded = true;  // with a bound too (the bound that overflowed against it)
+    f.lateness = ms_max;
+    CHECK(load_error(image_of(f)) == "tumbling: watermark " + std::to_string(watermark) + " ms since 1970" + range);
+  }
+  // The ends of the range load, and with the largest bound accept and add without overflowing.
+  for (const auto watermark : {cxm::earliest_period_time, cxm::latest_period_time}) {
+    const crafted_window f{.bounded = true, .lateness = ms_max, .has_watermark = true, .watermark = ms_of(watermark),
+                           .indices = {648}};
+    REQUIRE(load_error(image_of(f)).empty());
+    auto loaded = cxm::io::load_state<window_nps>(image_of(f));
+    CHECK(loaded.watermark() == watermark);
+    // watermark − INT64_MAX saturates only for a negative watermark.
+    CHECK(loaded.accepts(t_min) == (watermark < cxm::earliest_time));
+    if (watermark >= cxm::earliest_time) {  // exact: the earliest accepted time is watermark − INT64_MAX
+      CHECK(loaded.accepts(cxm::from_unix_ms(ms_of(watermark) - ms_max)));
+      CHECK_FALSE(loaded.accepts(cxm::from_unix_ms(ms_of(watermark) - ms_max - 1)));
+    }
+    CHECK(loaded.accepts(t_max));
+    CHECK(loaded.add_at(cxm::earliest_period_time, 3));
+    CHECK(loaded.add_at(at(2024y / January / 1), 3));  // period 648, holding the crafted bucket
+    CHECK(loaded.bucket(period{period_unit::month, 648})->result().n == 2);
+    CHECK(loaded.result().too_late == 0);
+    CHECK(cxm::io::load_state<window_nps>(cxm::io::save_state(loaded)) == loaded);
+  }
+}
+
+TEST_CASE("A watermark value without the watermark flag is a format_error, as in the engine") {
+  for (const std::int64_t value : {std::int64_t{1}, ms_min, ms_max, ms_of(at(2026y / November / 2))}) {
+    CAPTURE(value);
+    const crafted_window f{.has_watermark = false, .watermark = value, .indices = {}};
+    CHECK(load_error(image_of(f)) == "tumbling: watermark value " + cxm::format_iso8601(value) + " without a watermark");
+  }
+  CHECK(load_error(image_of(crafted_window{.has_watermark = false, .watermark = ms_of(at(2026y / November / 2)), .indices = {}})) ==
+        "tumbling: watermark value 2026-11-02T00:00:00Z without a watermark");
+  // No flag and 0: an empty window.
+  const crafted_window empty{};
+  REQUIRE(load_error(image_of(empty)).empty());
+  CHECK(cxm::io::load_state<window_nps>(image_of(empty)) == window_nps(period_unit::month));
+}
+
+TEST_CASE("issue #12: a saved period index of INT64_MAX, or any outside the calendar range, is a format_error") {
+  for (const auto unit : all_units) {
+    CAPTURE(cxm::to_string(unit));
+    const auto first = cxm::first_period(unit).index, last_index = cxm::last_period(unit).index;
+    const std::string range = " is outside the calendar range of " + std::string(cxm::to_string(unit)) + " periods (" +
+                              std::to_string(first) + ".." + std::to_string(last_index) + ", years -32766..32766)";
+    for (const std::int64_t index : {ms_max, ms_min, first - 1, last_index + 1}) {
+      CAPTURE(index);
+      const crafted_window alone{.unit = static_cast<std::uint8_t>(unit), .indices = {index}};
+      CHECK(load_error(image_of(alone)) == "tumbling: period index " + std::to_string(index) + range);
+      // Also after a valid bucket, where the order check alone would let INT64_MAX through.
+      if (index > 0) {
+        const crafted_window after{.unit = static_cast<std::uint8_t>(unit), .indices = {0, index}};
+        CHECK(load_error(image_of(after)) == "tumbling: period index " + std::to_string(index) + range);
+      }
+    }
+    // The first and last periods load, and start, end and label without overflowing.
+    const crafted_window ends{.unit = static_cast<std::uint8_t>(unit), .indices = {first, 0, last_index}};
+    REQUIRE(load_error(image_of(ends)).empty());
+    const auto loaded = cxm::io::load_state<window_nps>(image_of(ends));
+    const auto r = loaded.result();
+    REQUIRE(r.periods.size() == 3);
+    CHECK(r.periods[0].when.start() <= cxm::earliest_period_time);
+    CHECK(r.periods[2].when.end() > cxm::latest_period_time);
+    CHECK(r.periods[0].when.to_string().find("outside") == std::string::npos);
+    CHECK(r.periods[2].when.to_string().find("outside") == std::string::npos);
+    CHECK(loaded.sliding(std::numeric_limits<std::size_t>::max(), t_max).result().n == 3);
+    CHECK(cxm::io::save_state(loaded) == image_of(ends));
+  }
+}
+
+TEST_CASE("The committed v1 tumbling<nps> image has a watermark with its flag, and loads") {
+  std::ifstream in(std::string(CXM_TEST_DATA_DIR) + "/v1/tumbling_nps_month.bin", std::ios::binary);
+  REQUIRE(in.good());
+  const std::vector<char> chars{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::byte> image(chars.size());
+  std::transform(chars.begin(), chars.end(), image.begin(), [](char c) { return static_cast<std::byte>(c); });
+  // Payload offsets: 6 unit, 7 bound flag, 8 bound, 16 watermark flag, 17 watermark.
+  constexpr std::size_t payload = cxm::io::state_header_size;
+  REQUIRE(image.size() > payload + 25);
+  CHECK(image[payload + 7] == std::byte{0});  // no bound, and its value 0
+  cxm::io::reader fields(std::span<const std::byte>(image).subspan(payload + 8, 17));
+  CHECK(fields.i64("bound") == 0);
+  CHECK(fields.boolean("has watermark"));
+  CHECK(fields.i64("watermark") == ms_of(at(2026y / November / 2)));
+
+  const auto monthly = cxm::io::load_state<window_nps>(image);
+  CHECK(monthly.watermark() == at(2026y / November / 2));
+  CHECK(monthly.size() == 3);
+  // The same image with the flag cleared (CRC recomputed) is now rejected, naming the value in ISO 8601.
+  cxm::io::writer flagless;
+  flagless.raw(std::span<const std::byte>(image).first(image.size() - cxm::io::state_trailer_size));
+  std::vector<std::byte> edited = flagless.bytes();
+  edited[payload + 16] = std::byte{0};
+  cxm::io::writer crc;
+  crc.raw(edited);
+  crc.u32(cxm::io::crc32(edited));
+  CHECK(load_error(crc.bytes()) == "tumbling: watermark value 2026-11-02T00:00:00Z without a watermark");
 }

@@ -1,6 +1,6 @@
-// Saved images of format version 1 (tests/data/v1, inputs documented in tests/data/README.md) load in
-// this build with exactly the results derived by hand from their inputs. These tests stay forever:
-// a format is a promise.
+// Saved images of format versions 1 and 2 (tests/data/v1, tests/data/v2, inputs documented in
+// tests/data/README.md) load in this build with exactly the results derived by hand from their
+// inputs. These tests stay forever: a format is a promise.
 
 #include <cmath>
 #include <cstddef>
@@ -23,8 +23,8 @@
 
 namespace {
 
-std::vector<std::byte> read_image(const std::string& name) {
-  const std::string path = std::string(CXM_TEST_DATA_DIR) + "/v1/" + name;
+std::vector<std::byte> read_image(const std::string& name, const std::string& version_dir = "v1") {
+  const std::string path = std::string(CXM_TEST_DATA_DIR) + "/" + version_dir + "/" + name;
   std::ifstream in(path, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "cannot open ", path);
   const std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -33,7 +33,8 @@ std::vector<std::byte> read_image(const std::string& name) {
   return out;
 }
 
-/// The frame's u16 version field (offset 4): these images must say 1 whatever this build writes.
+/// The frame's u16 version field (offset 4): these images must say the version of their directory
+/// whatever this build writes.
 std::uint16_t image_version(const std::vector<std::byte>& image) {
   REQUIRE(image.size() >= 6);
   return static_cast<std::uint16_t>(std::to_integer<unsigned>(image[4]) | std::to_integer<unsigned>(image[5]) << 8);
@@ -167,7 +168,36 @@ TEST_CASE("v1 rejection_counts image loads with its counts by reason, total 11")
   CHECK(r[reason::amount_not_finite] == 0);
   CHECK(r[reason::amount_negative] == 2);
   CHECK(r[reason::too_late] == 5);
+  CHECK(r[reason::customer_id_out_of_range] == 0);  // added in version 2
+  CHECK(r[reason::score_not_whole] == 0);           // added in version 3
   CHECK(r.total == 11);
+}
+
+TEST_CASE("v2 rejection_counts image (10 reasons) loads with its counts by reason, total 10") {
+  const auto image = read_image("rejection_counts.bin", "v2");
+  CHECK(image_version(image) == 2);
+  // Payload: u8 10, then 10 u64 counts: 18 + 81 + 4 bytes.
+  CHECK(image.size() == cxm::io::state_header_size + 1 + 10 * 8 + cxm::io::state_trailer_size);
+  const auto loaded = cxm::io::load_state<cxm::rejection_counts>(image);
+  const auto r = loaded.result();
+  using reason = cxm::rejection_reason;
+  CHECK(r[reason::score_out_of_scale] == 2);
+  CHECK(r[reason::weight_not_finite] == 0);
+  CHECK(r[reason::weight_negative] == 0);
+  CHECK(r[reason::empty_customer_id] == 1);
+  CHECK(r[reason::time_out_of_range] == 0);
+  CHECK(r[reason::unknown_kind] == 4);
+  CHECK(r[reason::amount_not_finite] == 0);
+  CHECK(r[reason::amount_negative] == 0);
+  CHECK(r[reason::too_late] == 0);
+  CHECK(r[reason::customer_id_out_of_range] == 3);
+  CHECK(r[reason::score_not_whole] == 0);  // added in version 3
+  CHECK(r.total == 10);
+  // Saved again, it is a version-3 image with 11 reasons that loads to the same counts.
+  const auto again = cxm::io::save_state(loaded);
+  CHECK(image_version(again) == 3);
+  CHECK(again.size() == image.size() + 8);
+  CHECK(cxm::io::load_state<cxm::rejection_counts>(again) == loaded);
 }
 
 TEST_CASE("while their format version is 1, the types still write the v1 images byte for byte") {

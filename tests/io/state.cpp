@@ -128,17 +128,20 @@ TEST_CASE("a saved compensated_sum is magic, version, tag, length, payload and C
   CHECK(loaded.value() == 2.0);
 }
 
-TEST_CASE("a saved rejection_counts frames its 81-byte payload under the tag 'rejc', version 2") {
+TEST_CASE("a saved rejection_counts frames its 89-byte payload under the tag 'rejc', version 3") {
   cxm::rejection_counts counts;
   counts.add(cxm::rejection_reason::unknown_kind);
+  counts.add(cxm::rejection_reason::score_not_whole);
+  counts.add(cxm::rejection_reason::score_not_whole);
   const auto image = cxm::io::save_state(counts);
-  REQUIRE(image.size() == 18 + 81 + 4);  // payload: u8 reason count + 10 × u64
-  CHECK(read_le(image, 4, 2) == 2);
+  REQUIRE(image.size() == 18 + 89 + 4);  // payload: u8 reason count + 11 × u64
+  CHECK(read_le(image, 4, 2) == 3);
   CHECK(read_le(image, 6, 4) == cxm::fourcc("rejc"));
-  CHECK(read_le(image, 10, 8) == 81);
-  CHECK(image[18] == std::byte{10});
-  CHECK(read_le(image, 19 + 8 * 5, 8) == 1);  // unknown_kind = 5
-  CHECK(read_le(image, 18 + 81, 4) == bitwise_crc32(std::span(image).first(18 + 81)));
+  CHECK(read_le(image, 10, 8) == 89);
+  CHECK(image[18] == std::byte{11});
+  CHECK(read_le(image, 19 + 8 * 5, 8) == 1);   // unknown_kind = 5
+  CHECK(read_le(image, 19 + 8 * 10, 8) == 2);  // score_not_whole = 10, the last reason
+  CHECK(read_le(image, 18 + 89, 4) == bitwise_crc32(std::span(image).first(18 + 89)));
   CHECK(cxm::io::load_state<cxm::rejection_counts>(image) == counts);
 }
 

@@ -2,6 +2,8 @@
 // io::load_state): save mid-stream → load → continue equals never stopping; images of another
 // composition or configuration are refused; truncated or corrupted images are format_errors.
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -100,87 +102,146 @@ TEST_CASE("Loading a state saved by an engine with another id type is a format_e
   cxm::engine<std::string> by_name;
   by_name.add(cxm::event<std::string>{"alice", cxm::from_unix_ms(1'000), event_kind::visit, 0.0});
   const auto image = cxm::io::save_state(by_name);
-  const auto message = load_error<cxm::engine<>>(image);
-  CHECK(message.find(cxm::engine<std::string>::composition()) != std::string::npos);
-  CHECK(message.find(cxm::engine<>::composition()) != std::string::npos);
-  CHECK(message.find("id=string;") != std::string::npos);
-  CHECK(message.find("id=uint64;") != std::string::npos);
-  // And the other way round; and 32-bit ids are another composition than 64-bit ones.
-  CHECK(load_error<cxm::engine<std::string>>(cxm::io::save_state(cxm::engine<>{})).find("id=uint64;") != std::string::npos);
-  CHECK(load_error<cxm::engine<std::uint32_t>>(cxm::io::save_state(cxm::engine<>{})).find("id=uint32;") !=
+  const std::string metrics = ";global=nps,csat,ces,active_customers;customer=spend,activity,satisfaction";
+  CHECK(load_error<cxm::engine<>>(image) == "engine: the state was saved by an engine composed as 'id=string" +
+                                                metrics + "', this one is 'id=uint64" + metrics + "'");
+  // And the other way round; and 32-bit ids are another id type than 64-bit ones.
+  CHECK(load_error<cxm::engine<std::string>>(cxm::io::save_state(cxm::engine<>{})) ==
+        "engine: the state was saved by an engine composed as 'id=uint64" + metrics + "', this one is 'id=string" +
+            metrics + "'");
+  CHECK(load_error<cxm::engine<std::uint32_t>>(cxm::io::save_state(cxm::engine<>{})).find("this one is 'id=uint32;") !=
         std::string::npos);
+  CHECK(cxm::engine<std::string>::composition().starts_with("id=string;"));
+  CHECK(cxm::engine<std::uint32_t>::composition().starts_with("id=uint32;"));
 }
 
-TEST_CASE("Loading a state saved by an engine with other metric lists is a format_error naming the composition") {
+TEST_CASE("Loading a state saved by an engine with other metric lists is a format_error") {
   using nps_only = cxm::engine<std::uint64_t, cxm::metric_list<cxm::nps_answers>>;
-  using activity_only =
-      cxm::engine<std::uint64_t, cxm::default_global_metrics, cxm::metric_list<cxm::activity>>;
+  using activity_only = cxm::engine<std::uint64_t, cxm::default_global_metrics, cxm::metric_list<cxm::activity>>;
+  using reordered = cxm::engine<std::uint64_t, cxm::metric_list<cxm::nps_answers, cxm::ces_answers, cxm::csat_answers,
+                                                                cxm::active_customers>>;
   const auto default_image = cxm::io::save_state(cxm::engine<>{});
-  CHECK(cxm::engine<>::composition() == "id=uint64;global=nps,csat,ces;customer=spend,activity,satisfaction");
+  CHECK(cxm::engine<>::composition() ==
+        "id=uint64;global=nps,csat,ces,active_customers;customer=spend,activity,satisfaction");
   CHECK(nps_only::composition() == "id=uint64;global=nps;customer=spend,activity,satisfaction");
-  CHECK(activity_only::composition() == "id=uint64;global=nps,csat,ces;customer=activity");
-  for (const auto& message : {load_error<nps_only>(default_image), load_error<cxm::engine<>>(cxm::io::save_state(nps_only{}))}) {
-    CHECK(message.find(nps_only::composition()) != std::string::npos);
-    CHECK(message.find(cxm::engine<>::composition()) != std::string::npos);
-  }
+  CHECK(activity_only::composition() == "id=uint64;global=nps,csat,ces,active_customers;customer=activity");
+  // The message names both compositions.
+  CHECK(load_error<nps_only>(default_image) ==
+        "engine: the state was saved by an engine composed as '" + cxm::engine<>::composition() + "', this one is '" +
+            nps_only::composition() + "'");
+  CHECK(load_error<cxm::engine<>>(cxm::io::save_state(nps_only{})) ==
+        "engine: the state was saved by an engine composed as '" + nps_only::composition() + "', this one is '" +
+            cxm::engine<>::composition() + "'");
   for (const auto& message :
        {load_error<activity_only>(default_image), load_error<cxm::engine<>>(cxm::io::save_state(activity_only{}))}) {
+    CHECK(message.find("engine: the state was saved by an engine composed as '") == 0);
     CHECK(message.find(activity_only::composition()) != std::string::npos);
-    CHECK(message.find(cxm::engine<>::composition()) != std::string::npos);
   }
+  // As many metrics in another order: the compositions differ, and both are named.
+  CHECK(load_error<reordered>(default_image) ==
+        "engine: the state was saved by an engine composed as '" + cxm::engine<>::composition() + "', this one is '" +
+            reordered::composition() + "'");
   // An image of another accumulator type altogether is refused by its type tag.
   CHECK(load_error<cxm::engine<>>(cxm::io::save_state(cxm::nps{})).find("type tag") != std::string::npos);
 }
 
 TEST_CASE("engine::load(reader, expected_config) refuses a state saved with another configuration") {
   cxm::engine_config saved_with;
-  saved_with.host_kinds = 3;
+  saved_with.kinds.declare_host_kinds(3);
   cxm::engine<> e(saved_with);
   e.add(ev(1, 1'000, cxm::host_kind(2)));
   const auto image = cxm::io::save_state(e);
+  constexpr auto version = cxm::engine<>::format_version;
 
-  cxm::io::reader same(payload_of(image));
+  cxm::io::reader same(payload_of(image), version);
   CHECK(cxm::engine<>::load(same, saved_with) == e);
 
-  cxm::io::reader other(payload_of(image));
-  CHECK_THROWS_AS(cxm::engine<>::load(other, cxm::engine_config{}), cxm::format_error);
+  cxm::io::reader other(payload_of(image), version);
+  CHECK_THROWS_WITH_AS(cxm::engine<>::load(other, cxm::engine_config{}),
+                       "engine: the state was saved with another configuration: kind registry: host kinds in use: 3 vs 0",
+                       cxm::format_error);
   cxm::engine_config lateness = saved_with;
   lateness.max_lateness = std::chrono::minutes{5};
-  cxm::io::reader late(payload_of(image));
+  cxm::io::reader late(payload_of(image), version);
   CHECK_THROWS_AS(cxm::engine<>::load(late, lateness), cxm::format_error);
+  cxm::engine_config scale = saved_with;
+  scale.kinds.set_scale(event_kind::ces_answer, {1, 5});
+  cxm::io::reader scaled(payload_of(image), version);
+  CHECK_THROWS_AS(cxm::engine<>::load(scaled, scale), cxm::format_error);
 
   // Without an expected configuration the saved one is restored.
   CHECK(cxm::io::load_state<cxm::engine<>>(image).config() == saved_with);
 }
 
+TEST_CASE("engine::load(reader, prototype) refuses a state whose metric parameters differ, naming the parameter") {
+  const cxm::engine<> saved;
+  const auto image = cxm::io::save_state(saved);
+  constexpr auto version = cxm::engine<>::format_version;
+  {
+    cxm::io::reader r(payload_of(image), version);
+    CHECK(cxm::engine<>::load(r, cxm::engine<>{}) == saved);
+  }
+  const cxm::engine<> five_only({}, cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{{5}}, cxm::ces_answers{},
+                                                     cxm::active_customers{}});
+  cxm::io::reader r(payload_of(image), version);
+  try {
+    (void)cxm::engine<>::load(r, five_only);
+    FAIL("loaded a state whose csat satisfied set differs from the prototype's");
+  } catch (const cxm::format_error& error) {
+    const std::string message = error.what();
+    CHECK_MESSAGE(message.find("metric 'csat'") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("'satisfied'") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("{4, 5}") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("{5}") != std::string::npos, message);
+  }
+  // Saved parameters are restored by a plain load: a 60-day active_customers window survives the checkpoint.
+  cxm::engine<> sixty({}, cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{}, cxm::ces_answers{},
+                                           cxm::active_customers{std::chrono::days{60}}});
+  sixty.add(ev(1, 1'000, event_kind::visit));
+  const auto restored = cxm::io::load_state<cxm::engine<>>(cxm::io::save_state(sixty));
+  CHECK(restored == sixty);
+  CHECK(restored.metric<cxm::active_customers>().window == std::chrono::days{60});
+  CHECK(restored.report(cxm::from_unix_ms(1'000)).get<cxm::active_customers>().window == std::chrono::days{60});
+}
+
 TEST_CASE("Forged engine images behind a valid CRC are refused: a customer twice, an invalid configuration") {
+  // Version 2 payload: the composition signature (id type and metric ids), the configuration (kind registry first: host kinds in
+  // one byte), the engine's counters, one frame per global metric, then the customer count, every
+  // customer id (8 bytes each), and one frame per per-customer metric. Distinctive ids are found by
+  // their bytes.
+  constexpr std::uint64_t first_id = 0x1122334455667788u, second_id = 0x1122334455667799u;
   cxm::engine<> e;
-  e.add(ev(1, 1'000, event_kind::visit));
-  e.add(ev(2, 2'000, event_kind::purchase, 4.0));
+  e.add(ev(first_id, 1'000, event_kind::visit));
+  e.add(ev(second_id, 2'000, event_kind::purchase, 4.0));
   auto image = cxm::io::save_state(e);
   CHECK(cxm::io::load_state<cxm::engine<>>(image) == e);
+  const auto find_id = [&](std::uint64_t id) {
+    std::array<std::byte, 8> bytes{};
+    for (std::size_t b = 0; b < 8; ++b) bytes[b] = static_cast<std::byte>(static_cast<std::uint8_t>(id >> (8 * b)));
+    const auto at = std::search(image.begin(), image.end(), bytes.begin(), bytes.end());
+    REQUIRE(at != image.end());
+    CHECK(std::search(at + 1, image.end(), bytes.begin(), bytes.end()) == image.end());  // found once
+    return static_cast<std::size_t>(at - image.begin());
+  };
+  const std::size_t first = find_id(first_id), second = find_id(second_id);
+  REQUIRE(second == first + 8);
 
   SUBCASE("the same customer id twice") {
-    // Each record is id (8 bytes) + spend (2 · 8) + activity (4 + 4 + 7 · 4 + 4 + 5 · 2 + 1 = 51)
-    // + satisfaction (3 · (4 + 4 + 1) + 1 = 28) = 103 bytes; the two records end the payload.
-    constexpr std::size_t record = 8 + 16 + 51 + 28;
-    const std::size_t second = image.size() - cxm::io::state_trailer_size - record;
-    const std::size_t first = second - record;
     for (std::size_t b = 0; b < 8; ++b) image[second + b] = image[first + b];
     reseal(image);
-    CHECK(load_error<cxm::engine<>>(image).find("a customer appears twice") != std::string::npos);
+    CHECK(load_error<cxm::engine<>>(image) == "engine: a customer appears twice");
   }
-  SUBCASE("a configuration with 25 host kinds") {
-    // Payload: composition length (8) + composition + 32 engagement weights (8 each), then host_kinds (u32).
-    const std::size_t at = cxm::io::state_header_size + 8 + cxm::engine<>::composition().size() + 32 * 8;
+  SUBCASE("a registry with 25 host kinds") {
+    // After the composition signature: its length (8) and its characters.
+    const std::size_t at = cxm::io::state_header_size + 8 + cxm::engine<>::composition().size();
     REQUIRE(image[at] == std::byte{0});
     image[at] = std::byte{25};
     reseal(image);
     CHECK(load_error<cxm::engine<>>(image).find("host kinds") != std::string::npos);
   }
   SUBCASE("more customers than the bytes left can hold") {
-    // The customer count precedes the two records: claim 2^40 customers.
-    const std::size_t at = image.size() - cxm::io::state_trailer_size - 2 * (8 + 16 + 51 + 28) - 8;
+    // The customer count precedes the ids: claim 2^40 + 2 customers.
+    const std::size_t at = first - 8;
     REQUIRE(image[at] == std::byte{2});
     image[at + 5] = std::byte{1};
     reseal(image);

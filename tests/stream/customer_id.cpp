@@ -3,6 +3,8 @@
 
 #include "cxm/stream/customer_id.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -102,11 +104,15 @@ TEST_CASE("engine<cxm::uuid> keys customers by UUID and saves them as such") {
   CHECK(e.add(cxm::event<cxm::uuid>{b, t, event_kind::visit, 0.0}));
   CHECK(e.add(cxm::event<cxm::uuid>{a, t + std::chrono::hours{1}, event_kind::purchase, 2.5}));
   CHECK(e.customers().size() == 2);
-  REQUIRE(e.find(a) != nullptr);
-  CHECK(e.find(a)->get<cxm::activity>().count(event_kind::purchase) == 2);
-  CHECK(e.find(a)->get<cxm::spend>().purchase_amount == 12.5);  // 10 + 2.5, exact in binary
-  CHECK(e.find(b)->get<cxm::activity>().count(event_kind::visit) == 1);
+  const auto as_of = t + std::chrono::hours{1};
+  const auto first = e.customer(a);
+  REQUIRE(first.has_value());
+  CHECK(first->result<cxm::activity>(as_of).events_by_kind[static_cast<std::size_t>(event_kind::purchase)] == 2);
+  CHECK(first->result<cxm::spend>(as_of).purchase_amount == 12.5);  // 10 + 2.5, exact in binary
+  REQUIRE(e.customer(b).has_value());
+  CHECK(e.customer(b)->result<cxm::activity>(as_of).events_by_kind[static_cast<std::size_t>(event_kind::visit)] == 1);
   CHECK(e.find(make_uuid(9, 9)) == nullptr);
+  CHECK_FALSE(e.customer(make_uuid(9, 9)).has_value());
 
   CHECK(cxm::engine<cxm::uuid>::composition().starts_with("id=uuid;"));
   const auto loaded = cxm::io::load_state<cxm::engine<cxm::uuid>>(cxm::io::save_state(e));
@@ -116,7 +122,9 @@ TEST_CASE("engine<cxm::uuid> keys customers by UUID and saves them as such") {
 TEST_CASE("engine<std::int64_t> accepts negative ids, which are ids like any other") {
   cxm::engine<std::int64_t> e;
   CHECK(e.add(cxm::event<std::int64_t>{-5, cxm::from_unix_ms(0), event_kind::signup, 0.0}));
-  CHECK(e.find(std::int64_t{-5}) != nullptr);
+  REQUIRE(e.customer(std::int64_t{-5}).has_value());
+  CHECK(e.customer(std::int64_t{-5})->result<cxm::activity>(cxm::from_unix_ms(0)).first_seen == cxm::from_unix_ms(0));
+  CHECK(e.find(std::int64_t{5}) == nullptr);
   CHECK(cxm::engine<std::int64_t>::composition().starts_with("id=int64;"));
   CHECK(cxm::io::load_state<cxm::engine<std::int64_t>>(cxm::io::save_state(e)) == e);
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include <doctest/doctest.h>
@@ -18,6 +19,7 @@
 namespace {
 
 using record = cxm::customer_record<cxm::spend, cxm::activity, cxm::satisfaction>;
+static_assert(std::is_same_v<record, cxm::engine<>::record_type>);  // the default engine's record
 
 /// A replacement map: std::unordered_map with the id's transparent hash.
 template <class Id, class Record>
@@ -110,4 +112,9 @@ TEST_CASE("The engine's map is a template parameter: std::unordered_map gives th
   }
   CHECK(differing == 0);
   cxm::test::same_report(std_map.report(spec.to), flat.report(spec.to));
+  // And both hold the figures a brute-force pass over the events computes, read through the results.
+  const auto reference = cxm::test::reference_customers(events);
+  std::string first;
+  CHECK_MESSAGE(cxm::test::mismatches_against_reference(std_map, reference, first) == 0, first);
+  CHECK_MESSAGE(cxm::test::mismatches_against_reference(flat, reference, first) == 0, first);
 }

@@ -1,7 +1,8 @@
 // Tests for cxm::dense_record_map (include/cxm/stream/dense_record_map.hpp), the engine's default map:
 // lookups against a std::unordered_map reference over several record blocks and index growths,
 // iteration in insertion order, reserve, copies and moves, equality whatever the insertion order,
-// prefetch hints, keys whose hash tags collide, and the engine's prefetching bulk add.
+// prefetch hints, keys whose hash tags collide, the engine's prefetching bulk add, and erase and clear
+// (random interleavings against the reference, the moved record, memory in use, no byte left behind).
 
 #include "cxm/stream/dense_record_map.hpp"
 #include "cxm/stream/customer_table.hpp"
@@ -755,7 +756,7 @@ TEST_CASE("engine<>: add(range) with prefetching equals one add per event, and t
   std::string first;
   const auto reference = cxm::test::reference_customers(s.valid);
   CHECK_MESSAGE(cxm::test::mismatches_against_reference(bulk, reference, first) == 0, first);
-  CHECK(r.active_customers == cxm::test::reference_active(reference, s.spec.to));
+  CHECK(r.get<cxm::active_customers>().active == cxm::test::reference_active(reference, s.spec.to));
 
   // The bulk add of a vector of valid events equals that of the same events, one at a time.
   cxm::engine<> valid_bulk(config), valid_one_by_one(config);
@@ -817,4 +818,508 @@ TEST_CASE("parallel_ingest over a table past the prefetch threshold equals the s
   cxm::test::same_engine(counted, skipping, s.spec.to);
   // ...and rethrown under the default policy.
   CHECK_THROWS_AS(cxm::parallel_ingest<cxm::engine<>>(s.events, 2, config), cxm::invalid_event);
+}
+
+// --- erase and clear ---------------------------------------------------------------------------------
+
+namespace {
+
+/// One phase of an interleaving: `operations` draws, `insert_percent` of them find_or_insert,
+/// `erase_percent` erase, the rest find.
+struct erase_phase {
+  std::size_t operations;
+  unsigned insert_percent;
+  unsigned erase_percent;
+};
+
+template <class Map, class Key, class ReferenceHash>
+struct erase_run {
+  Map map;
+  /// customer -> (find_or_insert calls since its insertion, its insertion stamp); the map keeps them in
+  /// words[0] and words[1].
+  std::unordered_map<Key, std::pair<std::uint64_t, std::uint64_t>, ReferenceHash> reference;
+  std::uint64_t stamps = 0;
+  std::size_t wrong_inserts = 0;  ///< a new record was not value-initialised, or an old one had lost its data
+  std::size_t wrong_erases = 0;   ///< erase returned other than the reference's erase
+  std::size_t wrong_finds = 0;
+  std::size_t wrong_sizes = 0;
+  std::size_t wrong_checks = 0;   ///< the full checks: lookups, iteration, index load
+  std::size_t erased = 0, absent_erases = 0, index_growths = 0, max_capacity = 0, max_size = 0;
+};
+
+/// Every customer of the reference is found with its data, iteration yields exactly the reference's
+/// customers (each once, with its data), and the index is at most 4/5 full. Returns the failures.
+template <class Map, class Key, class ReferenceHash>
+std::size_t full_check(const erase_run<Map, Key, ReferenceHash>& run) {
+  const Map& map = run.map;
+  std::size_t wrong = map.size() == run.reference.size() ? 0 : 1;
+  for (const auto& [key, want] : run.reference) {
+    const auto it = map.find(lookup_form(key));
+    if (it == map.end() || !(it->first == key) || it->second.words[0] != want.first ||
+        it->second.words[1] != want.second) {
+      ++wrong;
+    }
+  }
+  std::unordered_set<Key, ReferenceHash> visited;
+  for (const auto& [key, record] : map) {
+    const auto want = run.reference.find(key);
+    if (want == run.reference.end() || !visited.insert(key).second || record.words[0] != want->second.first ||
+        record.words[1] != want->second.second) {
+      ++wrong;
+    }
+  }
+  if (visited.size() != run.reference.size()) ++wrong;
+  if (map.size() * 5 > map.index_slots() * 4) ++wrong;
+  return wrong;
+}
+
+/// Interleaves find_or_insert, erase and find on keys drawn from `pool` against a std::unordered_map,
+/// comparing every answer and the size after every operation, and everything every `check_every` draws.
+template <class Map, class Key, class ReferenceHash>
+void interleave_against_reference(erase_run<Map, Key, ReferenceHash>& run, const std::vector<Key>& pool,
+                                  const std::vector<erase_phase>& phases, std::size_t check_every,
+                                  std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::size_t slots = run.map.index_slots(), draw = 0;
+  for (const auto& phase : phases) {
+    for (std::size_t op = 0; op < phase.operations; ++op, ++draw) {
+      const Key& key = pool[rng() % pool.size()];
+      const auto dice = static_cast<unsigned>(rng() % 100);
+      if (dice < phase.insert_percent) {
+        auto& record = run.map.find_or_insert(lookup_form(key));
+        const auto [want, inserted] = run.reference.try_emplace(key, std::uint64_t{0}, std::uint64_t{0});
+        if (inserted) {
+          want->second.second = ++run.stamps;
+          if (!(record == std::remove_reference_t<decltype(record)>{})) ++run.wrong_inserts;  // no stale bytes of an erased record
+          record.words[1] = run.stamps;
+        } else if (record.words[1] != want->second.second || record.words[0] != want->second.first) {
+          ++run.wrong_inserts;
+        }
+        ++record.words[0];
+        ++want->second.first;
+      } else if (dice < phase.insert_percent + phase.erase_percent) {
+        const std::size_t removed = run.map.erase(lookup_form(key));
+        if (removed != run.reference.erase(key)) ++run.wrong_erases;
+        run.erased += removed;
+        run.absent_erases += 1 - removed;
+      } else {
+        const auto it = std::as_const(run.map).find(lookup_form(key));
+        const auto want = run.reference.find(key);
+        const bool ok = (it == run.map.end()) == (want == run.reference.end()) &&
+                        (it == run.map.end() || (it->first == key && it->second.words[0] == want->second.first &&
+                                                 it->second.words[1] == want->second.second));
+        if (!ok) ++run.wrong_finds;
+      }
+      if (run.map.size() != run.reference.size()) ++run.wrong_sizes;
+      if (run.map.index_slots() != slots) {
+        ++run.index_growths;
+        slots = run.map.index_slots();
+      }
+      run.max_capacity = std::max(run.max_capacity, run.map.record_capacity());
+      run.max_size = std::max(run.max_size, run.map.size());
+      if (draw % check_every == 0) run.wrong_checks += full_check(run);
+    }
+  }
+  run.wrong_checks += full_check(run);
+}
+
+/// The checks every interleaving ends with: no wrong answer; keys never drawn are absent; a copy, and a
+/// map filled from the reference in another order, compare equal.
+template <class Map, class Key, class ReferenceHash>
+void check_interleaving(const erase_run<Map, Key, ReferenceHash>& run, const std::vector<Key>& never_drawn) {
+  CHECK(run.wrong_inserts == 0);
+  CHECK(run.wrong_erases == 0);
+  CHECK(run.wrong_finds == 0);
+  CHECK(run.wrong_sizes == 0);
+  CHECK(run.wrong_checks == 0);
+  CHECK(run.erased > 1'000);
+  CHECK(run.absent_erases > 1'000);
+  Map copy(run.map);
+  std::size_t found_absent = 0;
+  for (const auto& key : never_drawn) {
+    found_absent += run.map.find(lookup_form(key)) != run.map.end() ? 1u : 0u;
+    found_absent += copy.erase(lookup_form(key));
+  }
+  CHECK(found_absent == 0);
+  CHECK(copy == run.map);
+  CHECK(ids_in_order(copy) == ids_in_order(run.map));
+  Map rebuilt;
+  std::vector<std::pair<Key, std::pair<std::uint64_t, std::uint64_t>>> entries(run.reference.begin(),
+                                                                                run.reference.end());
+  std::reverse(entries.begin(), entries.end());
+  for (const auto& [key, want] : entries) {
+    auto& record = rebuilt.find_or_insert(lookup_form(key));
+    record.words[0] = want.first;
+    record.words[1] = want.second;
+  }
+  CHECK(rebuilt == run.map);
+  CHECK(run.map == rebuilt);
+}
+
+/// Grows towards ~78% of the pool, shrinks towards ~17%, grows again towards ~55%.
+std::vector<erase_phase> grow_shrink_grow(std::size_t scale) {
+  return {{scale * 4, 70, 20}, {scale * 3, 15, 75}, {scale * 3, 50, 40}};
+}
+
+/// Stateless, counting the bytes held by every instance: the table's total memory in use.
+std::size_t counted_bytes = 0;
+template <class T>
+struct counting_allocator {
+  using value_type = T;
+  counting_allocator() = default;
+  template <class U>
+  counting_allocator(const counting_allocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
+  T* allocate(std::size_t n) {
+    counted_bytes += n * sizeof(T);
+    return std::allocator<T>{}.allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    counted_bytes -= n * sizeof(T);
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <class U>
+  friend bool operator==(const counting_allocator&, const counting_allocator<U>&) noexcept {
+    return true;
+  }
+};
+
+/// The bytes of a value in a map's block.
+template <class Value>
+std::vector<unsigned char> bytes_of(const Value* v) {
+  const auto* p = reinterpret_cast<const unsigned char*>(v);
+  return {p, p + sizeof(Value)};
+}
+
+bool contains_bytes(const std::vector<unsigned char>& haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); }) != haystack.end();
+}
+
+}  // namespace
+
+TEST_CASE("dense_record_map: 200k random inserts, erases and finds over several blocks agree with std::unordered_map") {
+  using map_type = cxm::dense_record_map<std::uint64_t, wide_record<126>>;  // 1016-byte values
+  static_assert(map_type::block_records == 4128);
+  const auto ids = random_ids(41'000, 110);
+  const std::vector<std::uint64_t> pool(ids.begin(), ids.begin() + 40'000), never(ids.begin() + 40'000, ids.end());
+  erase_run<map_type, std::uint64_t, std::hash<std::uint64_t>> run;
+  interleave_against_reference(run, pool, grow_shrink_grow(20'000), 10'000, 11);
+  check_interleaving(run, never);
+  CHECK(run.max_size > 5 * map_type::block_records);  // several blocks...
+  CHECK(run.max_capacity >= 6 * map_type::block_records);
+  CHECK(run.index_growths >= 10);                      // ...and index growths: 16 .. 32,768 slots
+  CHECK(run.map.size() < run.max_size);
+}
+
+TEST_CASE("dense_record_map: random inserts, erases and finds of string ids looked up as std::string_view agree") {
+  using map_type = cxm::dense_record_map<std::string, wide_record<124>>;
+  const auto keys = distinct_keys<std::string, std::hash<std::string>>(12'500, 111, [](std::mt19937_64& rng) {
+    const auto n = rng();
+    return n % 2 == 0 ? std::to_string(n % 100'000'000) : "customer-" + std::to_string(n) + "@example.com";
+  });
+  const std::vector<std::string> pool(keys.begin(), keys.begin() + 12'000), never(keys.begin() + 12'000, keys.end());
+  erase_run<map_type, std::string, std::hash<std::string>> run;
+  interleave_against_reference(run, pool, grow_shrink_grow(6'000), 5'000, 12);
+  check_interleaving(run, never);
+  CHECK(run.max_capacity >= 2 * map_type::block_records);
+  // Down to a few customers in the first of several blocks: the destructor destroys just those.
+  for (const auto& key : pool) {
+    if (run.map.size() <= 10) break;
+    run.map.erase(std::string_view(key));
+  }
+  CHECK(run.map.size() == 10);
+  CHECK(run.map.record_capacity() >= 2 * map_type::block_records);
+}
+
+TEST_CASE("dense_record_map: random inserts, erases and finds agree when hashes collide") {
+  SUBCASE("five hash values: one tag and one home slot per value, one long probe cluster") {
+    using map_type = five_hash_map<std::uint64_t, wide_record<2046>>;  // 16 KiB values, 256 per block
+    static_assert(map_type::block_records == 256);
+    std::vector<std::uint64_t> pool(1'200), never(300);
+    for (std::uint64_t i = 0; i < pool.size(); ++i) pool[i] = i;
+    for (std::uint64_t i = 0; i < never.size(); ++i) never[i] = pool.size() + i;  // same hashes as pool's
+    erase_run<map_type, std::uint64_t, std::hash<std::uint64_t>> run;
+    interleave_against_reference(run, pool, grow_shrink_grow(5'000), 2'500, 13);
+    check_interleaving(run, never);
+    CHECK(run.max_capacity >= 3 * map_type::block_records);
+  }
+  SUBCASE("one tag for every key, in different slots") {
+    using map_type = cxm::dense_record_map<std::uint64_t, wide_record<126>, one_tag_hash, std::equal_to<>>;
+    const auto ids = random_ids(21'000, 112);
+    const std::vector<std::uint64_t> pool(ids.begin(), ids.begin() + 20'000), never(ids.begin() + 20'000, ids.end());
+    erase_run<map_type, std::uint64_t, std::hash<std::uint64_t>> run;
+    interleave_against_reference(run, pool, grow_shrink_grow(10'000), 10'000, 14);
+    check_interleaving(run, never);
+    CHECK(run.max_capacity >= 3 * map_type::block_records);
+  }
+}
+
+TEST_CASE("dense_record_map: erasing an absent key returns 0 and changes nothing") {
+  using map_type = cxm::dense_record_map<std::uint64_t, wide_record<4>>;
+  map_type empty;
+  CHECK(empty.erase(std::uint64_t{42}) == 0);
+  CHECK(empty.index_slots() == 0);  // allocates nothing
+  CHECK(empty.record_capacity() == 0);
+
+  auto map = numbered_map<map_type>(5'000);
+  const map_type snapshot(map);
+  std::size_t removed = 0;
+  for (std::uint64_t id = 0; id < 1'000; ++id) removed += map.erase(id);  // below the ids
+  for (std::size_t i = 0; i < 5'000; ++i) removed += map.erase(std::uint64_t{1000 + 7 * i + 3});  // between them
+  CHECK(removed == 0);
+  CHECK(map == snapshot);
+  CHECK(ids_in_order(map) == ids_in_order(snapshot));
+
+  CHECK(map.erase(std::uint64_t{1000 + 7 * 10}) == 1);
+  CHECK(map.erase(std::uint64_t{1000 + 7 * 10}) == 0);
+  CHECK(map.size() == 4'999);
+
+  five_hash_map<std::uint64_t, wide_record<2>> colliding;
+  for (std::uint64_t id = 0; id < 100; ++id) colliding.find_or_insert(id).words[0] = id;
+  std::size_t colliding_removed = 0;
+  for (std::uint64_t id = 100; id < 200; ++id) colliding_removed += colliding.erase(id);  // same hashes, absent
+  CHECK(colliding_removed == 0);
+  CHECK(colliding.size() == 100);
+}
+
+TEST_CASE("dense_record_map: erase moves the last record into the erased one's place") {
+  using map_type = cxm::dense_record_map<std::uint64_t, wide_record<4>>;
+  const auto id = [](std::uint64_t i) { return std::uint64_t{1000 + 7 * i}; };
+  auto map = numbered_map<map_type>(10);  // customer i's words[1] is i
+  const auto* first = &map.find(id(0))->second;
+
+  CHECK(map.erase(id(2)) == 1);
+  CHECK(ids_in_order(map) == std::vector<std::uint64_t>{id(0), id(1), id(9), id(3), id(4), id(5), id(6), id(7), id(8)});
+  CHECK(map.find(id(9))->second.words[1] == 9);  // the moved record keeps its data
+  CHECK(map.find(id(2)) == map.end());
+
+  CHECK(map.erase(id(8)) == 1);  // the last record: nothing moves
+  CHECK(ids_in_order(map) == std::vector<std::uint64_t>{id(0), id(1), id(9), id(3), id(4), id(5), id(6), id(7)});
+  CHECK(&map.find(id(0))->second == first);  // records other than the last stay in place
+  CHECK(map.find(id(7))->second.words[1] == 7);
+
+  // Erasing it->first (an id inside the erased record) while iterating: `it` stays on the record to visit.
+  std::size_t failed_erases = 0;
+  for (auto it = map.begin(); it != map.end();) {
+    if (it->second.words[1] % 2 == 0) {
+      ++it;
+    } else if (map.erase(it->first) != 1) {
+      ++failed_erases;
+      ++it;
+    }
+  }
+  CHECK(failed_erases == 0);
+  CHECK(ids_in_order(map) == std::vector<std::uint64_t>{id(0), id(6), id(4)});
+  std::size_t wrong = 0;
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    const auto it = map.find(id(i));
+    if ((it != map.end()) != (i % 2 == 0 && i != 2 && i != 8) || (it != map.end() && it->second.words[1] != i)) ++wrong;
+  }
+  CHECK(wrong == 0);
+
+  map_type one;
+  one.find_or_insert(std::uint64_t{5});
+  CHECK(one.erase(std::uint64_t{5}) == 1);
+  CHECK(one.empty());
+  CHECK(one.begin() == one.end());
+}
+
+TEST_CASE("dense_record_map: erase everything, then reinsert, over several blocks") {
+  using map_type = cxm::dense_record_map<std::uint64_t, wide_record<62>>;  // 504-byte values, 8322 per block
+  const std::size_t n = 2 * map_type::block_records + 100;
+  const auto ids = random_ids(n, 113);
+  std::mt19937_64 rng(114);
+  for (const auto order : {"random", "first", "last"}) {
+    CAPTURE(order);
+    map_type map;
+    for (std::size_t i = 0; i < n; ++i) map.find_or_insert(ids[i]).words[0] = i + 1;
+    const auto slots = map.index_slots();
+    const auto capacity = map.record_capacity();
+    std::size_t removed = 0;
+    if (std::string_view(order) == "random") {
+      auto shuffled = ids;
+      std::shuffle(shuffled.begin(), shuffled.end(), rng);
+      for (const auto id : shuffled) removed += map.erase(id);
+    } else if (std::string_view(order) == "first") {  // the last record moves every time
+      while (!map.empty()) removed += map.erase(map.begin()->first);
+    } else {  // nothing moves
+      for (std::size_t i = n; i-- > 0;) removed += map.erase(ids[i]);
+    }
+    CHECK(removed == n);
+    CHECK(map.empty());
+    CHECK(map.begin() == map.end());
+    std::size_t found = 0;
+    for (const auto id : ids) found += map.find(id) != map.end() ? 1u : 0u;
+    CHECK(found == 0);
+    CHECK(map.index_slots() == slots);  // memory is kept
+    CHECK(map.record_capacity() == capacity);
+
+    std::size_t stale = 0;
+    for (std::size_t i = n; i-- > 0;) {
+      auto& record = map.find_or_insert(ids[i]);
+      if (!(record == wide_record<62>{})) ++stale;  // value-initialised, nothing of the erased records
+      record.words[0] = i + 1;
+    }
+    CHECK(stale == 0);
+    CHECK(map.index_slots() == slots);
+    CHECK(map.record_capacity() == capacity);
+    map_type fresh;
+    for (std::size_t i = 0; i < n; ++i) fresh.find_or_insert(ids[i]).words[0] = i + 1;
+    CHECK(map == fresh);
+    std::vector<std::uint64_t> reversed(ids.rbegin(), ids.rend());
+    CHECK(ids_in_order(map) == reversed);
+  }
+}
+
+TEST_CASE("dense_record_map: == after erasures compares the remaining customers, whatever the order") {
+  using map_type = cxm::dense_record_map<std::uint64_t, wide_record<4>>;
+  const auto ids = random_ids(3'000, 115);
+  map_type erased, survivors;
+  for (std::size_t i = 0; i < ids.size(); ++i) erased.find_or_insert(ids[i]).words[0] = ids[i] % 1000;
+  for (std::size_t i = 0; i < ids.size(); i += 3) erased.erase(ids[i]);
+  for (std::size_t i = ids.size(); i-- > 0;) {
+    if (i % 3 != 0) survivors.find_or_insert(ids[i]).words[0] = ids[i] % 1000;
+  }
+  CHECK(erased.size() == 2'000);
+  CHECK(erased == survivors);
+  CHECK(survivors == erased);
+  CHECK(map_type(erased) == survivors);
+
+  CHECK(erased.erase(ids[1]) == 1);  // one customer fewer
+  CHECK_FALSE(erased == survivors);
+  CHECK_FALSE(survivors == erased);
+  CHECK(survivors.erase(ids[1]) == 1);
+  CHECK(erased == survivors);
+
+  erased.find_or_insert(ids[3]);  // erased then reinserted: a value-initialised record
+  survivors.find_or_insert(ids[3]).words[0] = ids[3] % 1000;
+  CHECK_FALSE(erased == survivors);
+  survivors.find_or_insert(ids[3]).words[0] = 0;
+  CHECK(erased == survivors);
+
+  five_hash_map<std::uint64_t, wide_record<2>> a, b;
+  for (std::uint64_t id = 0; id < 500; ++id) a.find_or_insert(id).words[0] = id;
+  for (std::uint64_t id = 0; id < 500; id += 2) a.erase(id);
+  for (std::uint64_t id = 500; id-- > 0;) {
+    if (id % 2 == 1) b.find_or_insert(id).words[0] = id;
+  }
+  CHECK(a == b);
+  a.erase(std::uint64_t{499});
+  CHECK_FALSE(a == b);
+}
+
+TEST_CASE("dense_record_map: erase leaves the key absent, no byte of its record, and the memory in use as it was") {
+  using record = wide_record<8>;
+  using map_type = cxm::dense_record_map<std::uint64_t, record, cxm::customer_id_traits<std::uint64_t>::hash,
+                                         cxm::customer_id_traits<std::uint64_t>::equal,
+                                         counting_allocator<std::pair<const std::uint64_t, record>>>;
+  using value_type = map_type::value_type;
+  const std::size_t baseline = counted_bytes;
+  {
+    const std::size_t n = 2 * map_type::block_records + 10;
+    map_type map;
+    const auto pattern = [](std::uint64_t id) { return id * 0x0101010101010101u ^ 0xC0FFEE0000C0FFEEu; };
+    for (std::uint64_t id = 1; id <= n; ++id) map.find_or_insert(id).words.fill(pattern(id));
+    const std::size_t in_use = counted_bytes - baseline;
+    CHECK(in_use >= n * sizeof(value_type));
+
+    const auto* hole = &*map.find(std::uint64_t{7});
+    const auto* last = &*map.find(std::uint64_t{n});
+    CHECK(map.erase(std::uint64_t{7}) == 1);
+    CHECK(map.find(std::uint64_t{7}) == map.end());
+    CHECK(counted_bytes - baseline == in_use);
+    CHECK(&*map.find(std::uint64_t{n}) == hole);  // the last record took the erased one's place
+    CHECK(bytes_of(hole) == bytes_of(&*map.find(std::uint64_t{n})));
+    const record moved_record = map.find(std::uint64_t{n})->second;
+    CHECK(moved_record.words[0] == pattern(n));
+    CHECK(bytes_of(last) == std::vector<unsigned char>(sizeof(value_type), 0));  // the vacated place is zeroed
+
+    const auto* now_last = &*map.find(std::uint64_t{n - 1});
+    CHECK(map.erase(std::uint64_t{n - 1}) == 1);  // the last record itself
+    CHECK(bytes_of(now_last) == std::vector<unsigned char>(sizeof(value_type), 0));
+    CHECK(counted_bytes - baseline == in_use);
+
+    std::size_t removed = 0;
+    for (std::uint64_t id = 1; id <= n; ++id) removed += map.erase(id);
+    CHECK(removed == n - 2);
+    CHECK(map.empty());
+    CHECK(counted_bytes - baseline == in_use);
+    for (std::uint64_t id = 1; id <= n; ++id) map.find_or_insert(id).words.fill(pattern(id));
+    CHECK(counted_bytes - baseline == in_use);  // refilling allocates nothing
+
+    map.clear();
+    CHECK(map.empty());
+    CHECK(map.begin() == map.end());
+    CHECK(map.find(std::uint64_t{1}) == map.end());
+    CHECK(bytes_of(hole) == std::vector<unsigned char>(sizeof(value_type), 0));
+    CHECK(counted_bytes - baseline == in_use);
+    map.find_or_insert(std::uint64_t{3}).words[0] = 3;
+    CHECK(map.size() == 1);
+    CHECK(map.find(std::uint64_t{3})->second.words[0] == 3);
+    CHECK(map.erase(std::uint64_t{3}) == 1);
+  }
+  CHECK(counted_bytes == baseline);  // and the destructor releases everything, whatever was erased
+
+  // A short string id lives in the string's inline buffer; a shorter id moved into its place must not
+  // leave the end of the erased one there.
+  cxm::dense_record_map<std::string, wide_record<2>> strings;
+  strings.find_or_insert(std::string_view{"alice-id-1"});
+  strings.find_or_insert(std::string_view{"secret-id-2"}).words.fill(0x5EC2E75EC2E75EC2u);
+  strings.find_or_insert(std::string_view{"ab"});
+  const auto* secret = &*strings.find(std::string_view{"secret-id-2"});
+  CHECK(contains_bytes(bytes_of(secret), "-id-2"));
+  CHECK(strings.erase(std::string_view{"secret-id-2"}) == 1);
+  CHECK(strings.find(std::string_view{"secret-id-2"}) == strings.end());
+  CHECK(&*strings.find(std::string_view{"ab"}) == secret);
+  CHECK_FALSE(contains_bytes(bytes_of(secret), "-id-2"));
+  CHECK_FALSE(contains_bytes(bytes_of(secret), "\xC2\x5E\xE7\xC2"));
+  CHECK(ids_in_order(strings) == std::vector<std::string>{"alice-id-1", "ab"});
+  strings.clear();
+  CHECK(strings.empty());
+  strings.clear();  // twice, and on an empty map
+  cxm::dense_record_map<std::string, wide_record<2>>{}.clear();
+  CHECK(strings == cxm::dense_record_map<std::string, wide_record<2>>{});
+}
+
+namespace {
+
+/// Counts the records alive: erase and clear must destroy exactly the records they remove, and the
+/// destructor only the records left, even when erasures have left whole blocks empty.
+std::ptrdiff_t live_records = 0;
+struct counted_record {
+  std::array<std::uint64_t, 126> words{};
+  counted_record() noexcept { ++live_records; }
+  counted_record(const counted_record& other) noexcept : words(other.words) { ++live_records; }
+  counted_record(counted_record&& other) noexcept : words(other.words) { ++live_records; }
+  counted_record& operator=(const counted_record&) = default;
+  counted_record& operator=(counted_record&&) = default;
+  ~counted_record() { --live_records; }
+};
+
+}  // namespace
+
+TEST_CASE("dense_record_map: erase, clear and the destructor destroy each record once, even past emptied blocks") {
+  using map_type = cxm::dense_record_map<std::uint64_t, counted_record>;
+  const std::size_t n = 3 * map_type::block_records + 5;
+  live_records = 0;
+  {
+    map_type map;
+    for (std::uint64_t id = 0; id < n; ++id) map.find_or_insert(id).words[0] = id;
+    CHECK(live_records == static_cast<std::ptrdiff_t>(n));
+    for (std::uint64_t id = 0; id < n; id += 2) map.erase(id);
+    CHECK(live_records == static_cast<std::ptrdiff_t>(map.size()));
+    for (std::uint64_t id = 1; map.size() > 10; id += 2) map.erase(id);  // three blocks left empty
+    CHECK(live_records == 10);
+    CHECK(map.record_capacity() == 4 * map_type::block_records);
+    std::size_t wrong = 0;
+    for (const auto& [id, record] : map) wrong += record.words[0] == id ? 0u : 1u;
+    CHECK(wrong == 0);
+    map_type copy(map);
+    CHECK(live_records == 20);
+    copy.clear();
+    CHECK(live_records == 10);
+    copy.find_or_insert(std::uint64_t{1});
+    CHECK(live_records == 11);
+  }
+  CHECK(live_records == 0);
 }

@@ -96,9 +96,11 @@ TEST_CASE("One pass over 100,000 random events matches a brute-force recomputati
     CHECK(r.events_by_kind == by_kind);
     CHECK(r.rejected.total == 0);
     CHECK(r.customers == spec.customers);
-    CHECK(r.active_customers == cxm::test::reference_active(reference, as_of));
-    CHECK(r.active_customers > 0);
-    CHECK(r.active_customers < r.customers);
+    const auto active = r.get<cxm::active_customers>().active;
+    CHECK(active == cxm::test::reference_active(reference, as_of));
+    CHECK(active > 0);
+    CHECK(active < r.customers);
+    CHECK(r.includes_later_events == (as_of < spec.to - milliseconds{1'000'000}));
     CHECK(r.saturated_customers == 0);
     cxm::test::same_result(r.get<cxm::nps_answers>(), nps.result());
     cxm::test::same_result(r.get<cxm::csat_answers>(), csat.result());
@@ -142,7 +144,8 @@ TEST_CASE("A customer is active when last seen in (as_of - 30 days, as_of]") {
   e.add(ev(6, as_of - days{45}, event_kind::nps_answer, 10));          // 45 days ago
   const auto r = e.report(as_of);
   // Active: 2, 3, 5.
-  CHECK(r.active_customers == 3);
+  CHECK(r.get<cxm::active_customers>().active == 3);
+  CHECK(r.get<cxm::active_customers>().window == days{30});
   CHECK(r.customers == 6);
   CHECK(r.events == 7);
   CHECK(r.events_by_kind[kind_index(event_kind::visit)] == 3);
@@ -151,13 +154,34 @@ TEST_CASE("A customer is active when last seen in (as_of - 30 days, as_of]") {
   CHECK(r.events_by_kind[kind_index(event_kind::cancel)] == 1);
   CHECK(r.events_by_kind[kind_index(event_kind::nps_answer)] == 1);
   CHECK(r.events_by_kind[kind_index(event_kind::refund)] == 0);
+  // Customer 4's event is after as_of: the report says that its cumulative figures include it.
+  CHECK(r.includes_later_events);
+  CHECK(r.watermark == as_of + seconds{1});
   // Times are kept in whole seconds: customer 1's last activity is as_of − 30 days − 0.5 s.
-  // A 60-day window also holds customers 1 and 6.
-  CHECK(e.report(as_of, days{60}).active_customers == 5);
+  // A 60-day window (a parameter of the metric) also holds customers 1 and 6.
+  cxm::engine<> sixty({}, cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{}, cxm::ces_answers{},
+                                           cxm::active_customers{days{60}}});
+  sixty.add(ev(1, as_of - days{30}, event_kind::visit));
+  sixty.add(ev(2, as_of - days{30} + seconds{1}, event_kind::visit));
+  sixty.add(ev(3, as_of, event_kind::purchase, 1.0));
+  sixty.add(ev(4, as_of + seconds{1}, event_kind::visit));
+  sixty.add(ev(5, as_of - days{400}, event_kind::signup));
+  sixty.add(ev(5, as_of - days{2}, event_kind::cancel));
+  sixty.add(ev(6, as_of - days{45}, event_kind::nps_answer, 10));
+  CHECK(sixty.report(as_of).get<cxm::active_customers>().active == 5);
+  // Engines whose active_customers windows differ do not merge: the error names the metric and parameter.
+  try {
+    sixty.merge(e);
+    FAIL("merged engines with different windows");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()) ==
+          "metric 'active_customers': cannot merge: parameter 'window' is 5184000000 ms here and 2592000000 ms there");
+  }
   // One second later, 2 falls out of the window and 4 comes in.
-  CHECK(e.report(as_of + seconds{1}).active_customers == 3);
+  CHECK(e.report(as_of + seconds{1}).get<cxm::active_customers>().active == 3);
+  CHECK_FALSE(e.report(as_of + seconds{1}).includes_later_events);
   // As of 29 days later the window starts a day before as_of: only 3 and 4 (5 was last seen 2 days before).
-  CHECK(e.report(as_of + days{29}).active_customers == 2);
+  CHECK(e.report(as_of + days{29}).get<cxm::active_customers>().active == 2);
 }
 
 TEST_CASE("report.get<nps_answers>() equals a standalone cxm::nps fed the same answers") {
@@ -192,14 +216,48 @@ TEST_CASE("result() is the report as of the latest event time seen; an empty eng
   e.add(ev(1, t, event_kind::visit));
   e.add(ev(2, t - hours{5}, event_kind::visit));
   CHECK(e.result().as_of == t);
-  CHECK(e.result().active_customers == 2);
+  CHECK(e.result().get<cxm::active_customers>().active == 2);
 }
 
-TEST_CASE("Engines with different configurations refuse to merge") {
+TEST_CASE("A report as of a time before the first event is refused; one as of the first event counts it") {
+  cxm::engine<> e;
+  const auto t = cxm::from_unix_ms(1'700'000'000'000);  // 2023-11-14T22:13:20Z
+  e.add(ev(1, t, event_kind::nps_answer, 9));
+  e.add(ev(2, t + days{1}, event_kind::nps_answer, 3));
+  try {
+    (void)e.report(t - milliseconds{1});
+    FAIL("a report before the first event");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()) == "engine: report as of 2023-11-14T22:13:19.999Z is before the first event "
+                                       "(2023-11-14T22:13:20Z): no figure is known then");
+  }
+  const auto r = e.report(t);
+  // The NPS covers every answer seen (9 and 3): the report says so, rather than silently including it.
+  CHECK(r.includes_later_events);
+  CHECK(r.get<cxm::nps_answers>().n == 2);
+  // Per-customer results are cut at as_of: customer 2 is not yet a customer as of t.
+  CHECK_FALSE(e.customer(std::uint64_t{2})->result<cxm::activity>(t).first_seen.has_value());
+  CHECK(e.customer(std::uint64_t{1})->result<cxm::activity>(t).first_seen == t);
+  CHECK_FALSE(e.report(t + days{1}).includes_later_events);
+  CHECK_THROWS_AS((void)e.report(cxm::from_unix_ms(-1)), std::invalid_argument);
+}
+
+TEST_CASE("Engines with different configurations refuse to merge, naming the field and both values") {
   cxm::engine_config other;
-  other.engagement_weights[kind_index(event_kind::visit)] = 2.0;
+  other.kinds.declare_host_kinds(2);
   cxm::engine<> a, b(other);
-  CHECK_THROWS_AS(a.merge(b), std::invalid_argument);
+  try {
+    a.merge(b);
+    FAIL("merged engines with different registries");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()) ==
+          "engine: cannot merge: configuration differs: kind registry: host kinds in use: 0 vs 2");
+  }
+  cxm::engine_config scale;
+  scale.kinds.set_scale(event_kind::csat_answer, {1, 7});
+  CHECK_THROWS_WITH_AS(a.merge(cxm::engine<>(scale)),
+                       "engine: cannot merge: configuration differs: kind registry: csat_answer: scale 1..5 vs 1..7",
+                       std::invalid_argument);
   cxm::engine_config late;
   late.max_lateness = hours{1};
   cxm::engine<> c(late);
@@ -208,14 +266,16 @@ TEST_CASE("Engines with different configurations refuse to merge") {
 
 TEST_CASE("An invalid configuration is refused at construction") {
   cxm::engine_config c;
-  c.host_kinds = 21;  // 12 built-in + 21 > 32
-  CHECK_THROWS_AS(cxm::engine<>{c}, std::invalid_argument);
-  cxm::engine_config w;
-  w.engagement_weights[3] = -1.0;
-  CHECK_THROWS_AS(cxm::engine<>{w}, std::invalid_argument);
-  cxm::engine_config s;
-  s.csat_satisfied = {6};  // outside 1..5
-  CHECK_THROWS_AS(cxm::engine<>{s}, std::invalid_argument);
+  CHECK_THROWS_AS(c.kinds.declare_host_kinds(21), std::invalid_argument);  // 12 built-in + 21 > 32
+  CHECK_THROWS_AS(c.kinds.set_scale(event_kind::nps_answer, {0, 300}), std::invalid_argument);  // > 255 points
+  // A satisfied score outside the registry's 1..5 csat scale: the csat metric refuses it.
+  CHECK_THROWS_AS((cxm::engine<>({}, cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{{6}}, cxm::ces_answers{},
+                                                       cxm::active_customers{}})),
+                  std::invalid_argument);
+  // NPS is defined on 0..10 only.
+  cxm::engine_config n;
+  n.kinds.set_scale(event_kind::nps_answer, {1, 10});
+  CHECK_THROWS_AS(cxm::engine<>{n}, std::invalid_argument);
   cxm::engine_config l;
   l.max_lateness = milliseconds{-1};
   CHECK_THROWS_AS(cxm::engine<>{l}, std::invalid_argument);
@@ -223,11 +283,10 @@ TEST_CASE("An invalid configuration is refused at construction") {
 
 TEST_CASE("The engine's survey metrics use the configured CSAT scale, satisfied set and CES threshold") {
   cxm::engine_config c;
-  c.csat_scale = {0, 10};
-  c.csat_satisfied = {9, 10};
-  c.ces_scale = {1, 5};
-  c.ces_threshold = 4;
-  cxm::engine<> e(c);
+  c.kinds.set_scale(event_kind::csat_answer, {0, 10});
+  c.kinds.set_scale(event_kind::ces_answer, {1, 5});
+  cxm::engine<> e(c, cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{{9, 10}}, cxm::ces_answers{4},
+                                      cxm::active_customers{}});
   const auto t = cxm::from_unix_ms(1'700'000'000'000);
   cxm::csat csat(cxm::score_scale{0, 10}, {9, 10});
   cxm::ces ces(cxm::score_scale{1, 5}, 4);
@@ -244,17 +303,25 @@ TEST_CASE("The engine's survey metrics use the configured CSAT scale, satisfied 
   cxm::test::same_result(r.get<cxm::ces_answers>(), ces.result());
   CHECK(r.get<cxm::csat_answers>().satisfied == 3);  // 10, 9, 10
   CHECK(r.get<cxm::ces_answers>().easy == 2);        // 5, 4
-  // Per customer, scores are kept minus the scale's low end: the latest (tie: highest) csat 10 − 0, ces 5 − 1.
-  const auto& q = e.find(1u)->get<cxm::satisfaction>();
-  CHECK(q.latest[0] == 10);
-  CHECK(q.score_sums[0] == 0u + 10u + 9u + 8u + 10u);
-  CHECK(e.find(2u)->get<cxm::satisfaction>().latest[1] == 4);
-  CHECK(e.find(2u)->get<cxm::satisfaction>().score_sums[1] == 4u + 3u + 2u);
+  // Per customer, on the survey's own scale: the latest (tie in one second: highest) csat 10, mean
+  // (0 + 10 + 9 + 8 + 10) / 5 = 7.4; ces latest 5 (tie), mean (5 + 4 + 3) / 3 = 4.
+  const auto q = e.customer(1u)->result<cxm::satisfaction>(t);
+  CHECK(q.csat.answers == 5);
+  CHECK(q.csat.latest == 10);
+  CHECK(q.csat.latest_time == t);
+  CXM_CHECK_CLOSE(*q.csat.mean, 7.4);
+  CHECK_FALSE(q.ces.latest.has_value());
+  CHECK_FALSE(q.nps.mean.has_value());
+  const auto q2 = e.customer(2u)->result<cxm::satisfaction>(t);
+  CHECK(q2.ces.latest == 5);
+  CXM_CHECK_CLOSE(*q2.ces.mean, 4.0);
+  CHECK_FALSE(q2.includes_later_events);
 }
 
 TEST_CASE("An engine composed of fewer metrics keeps only their state") {
   using lean = cxm::engine<std::uint64_t, cxm::metric_list<cxm::nps_answers>, cxm::metric_list<cxm::activity>>;
   static_assert(sizeof(lean::record_type) == sizeof(cxm::activity::state));
+  static_assert(lean::record_bytes == 52);
   CHECK(lean::composition() == "id=uint64;global=nps;customer=activity");
   lean e;
   const auto t = cxm::from_unix_ms(1'700'000'000'000);
@@ -262,16 +329,19 @@ TEST_CASE("An engine composed of fewer metrics keeps only their state") {
   e.add(ev(1, t, event_kind::nps_answer, 9));
   const auto r = e.report(t);
   CHECK(r.get<cxm::nps_answers>().promoters == 1);
-  CHECK(r.active_customers == 1);
-  CHECK(e.find(1u)->get<cxm::activity>().count(event_kind::purchase) == 1);
+  CHECK(e.customer(1u)->result<cxm::activity>(t).events_by_kind[kind_index(event_kind::purchase)] == 1);
 
-  // Without activity the engine cannot tell who is active: it reports 0.
-  using no_activity = cxm::engine<std::uint64_t, cxm::metric_list<cxm::nps_answers>, cxm::metric_list<cxm::spend>>;
-  no_activity s;
+  // active_customers reads activity: composing it with spend alone brings activity into the record
+  // (declared dependency), after spend, stored once.
+  using spend_and_active =
+      cxm::engine<std::uint64_t, cxm::metric_list<cxm::active_customers>, cxm::metric_list<cxm::spend>>;
+  static_assert(std::is_same_v<spend_and_active::record_metric_list, cxm::metric_list<cxm::spend, cxm::activity>>);
+  static_assert(spend_and_active::record_bytes == 16 + 52 + 4);  // 72 bytes: 68 of state, padded to spend's alignment 8
+  spend_and_active s;
   s.add(ev(1, t, event_kind::purchase, 5.0));
-  CHECK(s.report(t).active_customers == 0);
+  CHECK(s.report(t).get<cxm::active_customers>().active == 1);
   CHECK(s.report(t).customers == 1);
-  CHECK(s.find(1u)->get<cxm::spend>().purchase_amount == 5.0);
+  CHECK(s.customer(1u)->result<cxm::spend>(t).purchase_amount == 5.0);
 }
 
 TEST_CASE("An event of a known customer allocates nothing, string ids looked up as std::string_view") {

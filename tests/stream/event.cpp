@@ -5,7 +5,9 @@
 #include "cxm/stream/event.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +38,39 @@ struct survey_row {
   int score;
 };
 
+/// A host's own kinds, numbered its own way (page_view 0, order 1, refund 2): cxm's numbering
+/// differs (purchase 0, refund 1, visit 2), so a cast would misroute every one of them.
+enum class page_event : std::uint8_t { page_view, order, refund, newsletter_signup };
+
+/// A host's clickstream row.
+struct click {
+  std::string user;
+  std::int64_t ts_ms;
+  page_event what;
+  double amount;
+};
+
+/// Two host types whose event_traits give a kind that is not a cxm::event_kind: neither is an event.
+struct casts_kind {};
+struct enum_kind {};
+
 }  // namespace host
+
+template <>
+struct cxm::event_traits<host::casts_kind> {
+  static std::uint64_t customer(const host::casts_kind&) noexcept { return 1; }
+  static cxm::timestamp time(const host::casts_kind&) noexcept { return {}; }
+  static int kind(const host::casts_kind&) noexcept { return 0; }
+  static double value(const host::casts_kind&) noexcept { return 0; }
+};
+
+template <>
+struct cxm::event_traits<host::enum_kind> {
+  static std::uint64_t customer(const host::enum_kind&) noexcept { return 1; }
+  static cxm::timestamp time(const host::enum_kind&) noexcept { return {}; }
+  static host::page_event kind(const host::enum_kind&) noexcept { return host::page_event::order; }
+  static double value(const host::enum_kind&) noexcept { return 0; }
+};
 
 template <>
 struct cxm::event_traits<host::Order> {
@@ -65,6 +99,9 @@ static_assert(cxm::has_event_traits<cxm::event<std::string>>);
 static_assert(cxm::has_event_traits<host::Order>);
 static_assert(cxm::has_event_traits<host::survey_row>);
 static_assert(!cxm::has_event_traits<int>);
+// event_traits<E>::kind must return cxm::event_kind itself: an int or a host enum does not make E an event.
+static_assert(!cxm::has_event_traits<host::casts_kind>);
+static_assert(!cxm::has_event_traits<host::enum_kind>);
 
 namespace {
 
@@ -103,19 +140,24 @@ void check_orders_folded_in(const cxm::engine<std::string>& e) {
   CHECK(e.find(std::string("alice")) == alice);
   CHECK(e.find(std::string_view{"dave"}) == nullptr);
 
-  const auto& activity = alice->get<cxm::activity>();
-  CHECK(activity.count(event_kind::purchase) == 2);
+  const auto as_of = cxm::from_unix_ms(march_1_ms + 72 * hour_ms);
+  const auto alice_view = e.customer("alice");
+  REQUIRE(alice_view.has_value());
+  const auto activity = alice_view->result<cxm::activity>(as_of);
+  CHECK(activity.events_by_kind[static_cast<std::size_t>(event_kind::purchase)] == 2);
+  CHECK(activity.events == 2);
   // First and last seen, in whole seconds: 1 709 251 200 + 36 000 and 1 709 251 200 + 120 600.
-  CHECK(activity.first_seen == 1'709'287'200u);
-  CHECK(activity.last_seen == 1'709'371'800u);
+  CHECK(activity.first_seen == cxm::from_seconds32(1'709'287'200u));
+  CHECK(activity.last_seen == cxm::from_seconds32(1'709'371'800u));
   // 19.90 + 30.10 = 50.00
-  CXM_CHECK_CLOSE(alice->get<cxm::spend>().purchase_amount, 50.0);
-  CHECK(alice->get<cxm::spend>().refund_amount == 0.0);
+  const auto spend = alice_view->result<cxm::spend>(as_of);
+  CXM_CHECK_CLOSE(spend.purchase_amount, 50.0);
+  CHECK(spend.refund_amount == 0.0);
 
-  const auto* carol = e.find("carol");
-  REQUIRE(carol != nullptr);
-  CHECK(carol->get<cxm::activity>().count(event_kind::purchase) == 1);
-  CHECK(carol->get<cxm::spend>().purchase_amount == 0.0);
+  const auto carol = e.customer("carol");
+  REQUIRE(carol.has_value());
+  CHECK(carol->result<cxm::activity>(as_of).events_by_kind[static_cast<std::size_t>(event_kind::purchase)] == 1);
+  CHECK(carol->result<cxm::spend>(as_of).purchase_amount == 0.0);
 }
 
 }  // namespace
@@ -227,17 +269,19 @@ TEST_CASE("A host survey-answer row type feeds the engine's NPS, CSAT and CES an
   CHECK(r.get<cxm::ces_answers>().n == 1);
   CHECK(r.get<cxm::ces_answers>().easy == 0);
 
-  // Respondent 7: the latest NPS answer is the later one (6, a day after the 9); sum 9 + 6 = 15.
-  const auto& seven = e.find(7u)->get<cxm::satisfaction>();
-  const auto nps_index = cxm::satisfaction::survey(event_kind::nps_answer);
-  CHECK(seven.latest[nps_index] == 6);
-  CHECK(seven.latest_time[nps_index] == 1'709'251'200u + 86'400u);
-  CHECK(seven.score_sums[nps_index] == 15u);
-  // Respondent 8: scores are kept minus the scale's low end: csat 4 − 1 = 3, ces 2 − 1 = 1.
-  const auto& eight = e.find(8u)->get<cxm::satisfaction>();
-  CHECK(eight.latest[cxm::satisfaction::survey(event_kind::csat_answer)] == 3);
-  CHECK(eight.latest[cxm::satisfaction::survey(event_kind::ces_answer)] == 1);
-  CHECK(eight.latest[nps_index] == cxm::satisfaction::no_answer);
+  // Respondent 7: the latest NPS answer is the later one (6, a day after the 9); mean (9 + 6) / 2 = 7.5.
+  const auto as_of = cxm::to_timestamp(t + std::chrono::days{2});
+  const auto seven = e.customer(7u)->result<cxm::satisfaction>(as_of);
+  CHECK(seven.nps.latest == 6);
+  CHECK(seven.nps.latest_time == cxm::from_seconds32(1'709'251'200u + 86'400u));
+  CHECK(seven.nps.answers == 2);
+  CHECK(seven.nps.mean == 7.5);
+  // Respondent 8: on the surveys' own scales, csat 4 and ces 2; no NPS answer.
+  const auto eight = e.customer(8u)->result<cxm::satisfaction>(as_of);
+  CHECK(eight.csat.latest == 4);
+  CHECK(eight.ces.latest == 2);
+  CHECK_FALSE(eight.nps.latest.has_value());
+  CHECK(eight.nps.answers == 0);
 }
 
 TEST_CASE("A range-v3 filter | transform pipeline feeds the engine without an intermediate container") {
@@ -254,7 +298,9 @@ TEST_CASE("A range-v3 filter | transform pipeline feeds the engine without an in
   by_hand.add(orders[0]);
   by_hand.add(orders[2]);
   CHECK(piped == by_hand);
-  CHECK(piped.report(cxm::from_unix_ms(march_1_ms)).customers == 1);
+  CHECK(piped.report(cxm::from_unix_ms(march_1_ms + 72 * hour_ms)).customers == 1);
+  // As of 2024-03-01T00:00Z, before alice's first order (10:00:00.250), nothing is known yet.
+  CHECK_THROWS_AS((void)piped.report(cxm::from_unix_ms(march_1_ms)), std::invalid_argument);
   CHECK(piped.find("bob") == nullptr);
 
   // A filtered view of the host type itself, read through a projection.
@@ -262,4 +308,101 @@ TEST_CASE("A range-v3 filter | transform pipeline feeds the engine without an in
   CHECK(filtered.add(orders | ranges::views::filter([](const host::Order& o) { return o.total >= 10.0; }),
                      order_projection()) == 2);
   CHECK(filtered == by_hand);
+}
+
+TEST_CASE("A kind_map maps a host enum to cxm's kinds explicitly; an unmapped value gives cxm::unmapped_kind") {
+  using host::page_event;
+  const cxm::kind_map<page_event> kinds{{page_event::page_view, event_kind::visit},
+                                        {page_event::order, event_kind::purchase},
+                                        {page_event::refund, event_kind::refund}};
+  CHECK(kinds.size() == 3);
+  CHECK(kinds(page_event::page_view) == event_kind::visit);
+  CHECK(kinds(page_event::order) == event_kind::purchase);
+  CHECK(kinds(page_event::refund) == event_kind::refund);
+  CHECK(kinds(page_event::newsletter_signup) == cxm::unmapped_kind);
+  CHECK(kinds(static_cast<page_event>(200)) == cxm::unmapped_kind);
+  // What a cast would have done: page_view → purchase, order → refund, refund → visit.
+  CHECK(static_cast<event_kind>(page_event::page_view) == event_kind::purchase);
+  CHECK(static_cast<event_kind>(page_event::order) == event_kind::refund);
+  CHECK(static_cast<event_kind>(page_event::refund) == event_kind::visit);
+  // The order of the entries does not matter; a value mapped twice is an error.
+  const cxm::kind_map<page_event> reversed{{page_event::refund, event_kind::refund},
+                                           {page_event::page_view, event_kind::visit}};
+  CHECK(reversed(page_event::page_view) == event_kind::visit);
+  CHECK(reversed(page_event::order) == cxm::unmapped_kind);
+  CHECK_THROWS_AS((cxm::kind_map<page_event>{{page_event::order, event_kind::purchase},
+                                             {page_event::order, event_kind::refund}}),
+                  std::invalid_argument);
+  CHECK(cxm::unmapped_kind == static_cast<event_kind>(0xFF));
+  CHECK_FALSE(cxm::is_known(cxm::unmapped_kind));
+}
+
+TEST_CASE("A kind_map of strings looks keys up as std::string_view") {
+  const cxm::kind_map<std::string> kinds{{"view", event_kind::visit}, {"buy", event_kind::purchase},
+                                         {"return", event_kind::refund}};
+  const std::string buy = "buy";
+  CHECK(kinds(buy) == event_kind::purchase);
+  CHECK(kinds(std::string_view{"return"}) == event_kind::refund);
+  CHECK(kinds("view") == event_kind::visit);
+  CHECK(kinds("views") == cxm::unmapped_kind);
+  CHECK(kinds("") == cxm::unmapped_kind);
+  CHECK(kinds(std::string_view{"buy!"}.substr(0, 3)) == event_kind::purchase);
+}
+
+TEST_CASE("Host enum kinds routed through a kind_map reach the right metrics; an unmapped one is unknown_kind") {
+  using host::page_event;
+  const cxm::kind_map<page_event> kinds{{page_event::page_view, event_kind::visit},
+                                        {page_event::order, event_kind::purchase},
+                                        {page_event::refund, event_kind::refund}};
+  const auto proj = cxm::projection{[](const host::click& c) -> std::string_view { return c.user; },
+                                    [](const host::click& c) { return cxm::from_unix_ms(c.ts_ms); },
+                                    [&kinds](const host::click& c) { return kinds(c.what); },
+                                    [](const host::click& c) { return c.amount; }};
+  static_assert(cxm::event_projection<decltype(proj), host::click>);
+  const std::vector<host::click> clicks{
+      {"ann", march_1_ms, page_event::page_view, 0.0},
+      {"ann", march_1_ms + hour_ms, page_event::page_view, 0.0},
+      {"ann", march_1_ms + 2 * hour_ms, page_event::order, 25.0},
+      {"ann", march_1_ms + 3 * hour_ms, page_event::refund, 5.0},
+      {"ben", march_1_ms + 4 * hour_ms, page_event::newsletter_signup, 0.0},  // not mapped
+      {"ben", march_1_ms + 5 * hour_ms, page_event::order, 12.5},
+  };
+  cxm::engine<std::string> e;
+  std::vector<cxm::rejection> rejected;
+  CHECK(e.add(clicks, proj, cxm::skip_invalid_events{[&](const cxm::rejection& why) { rejected.push_back(why); }}) == 5);
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].reason == cxm::rejection_reason::unknown_kind);
+  CHECK(rejected[0].message() == "engine: kind 255 is not a kind in use (allowed 0..11) (customer \"ben\")");
+
+  const auto as_of = cxm::from_unix_ms(march_1_ms + 6 * hour_ms);
+  const auto r = e.report(as_of);
+  CHECK(r.events == 5);
+  CHECK(r.rejected[cxm::rejection_reason::unknown_kind] == 1);
+  CHECK(r.events_by_kind[static_cast<std::size_t>(event_kind::visit)] == 2);
+  CHECK(r.events_by_kind[static_cast<std::size_t>(event_kind::purchase)] == 2);
+  CHECK(r.events_by_kind[static_cast<std::size_t>(event_kind::refund)] == 1);
+  // Ann: two visits, one purchase of 25, one refund of 5 (a cast would have made them two purchases of
+  // 0, a refund of 25 and a visit).
+  const auto ann = e.customer("ann");
+  REQUIRE(ann.has_value());
+  const auto a = ann->result<cxm::activity>(as_of);
+  CHECK(a.events_by_kind[static_cast<std::size_t>(event_kind::visit)] == 2);
+  CHECK(a.events_by_kind[static_cast<std::size_t>(event_kind::purchase)] == 1);
+  CHECK(a.events_by_kind[static_cast<std::size_t>(event_kind::refund)] == 1);
+  const auto s = ann->result<cxm::spend>(as_of);
+  CHECK(s.purchase_amount == 25.0);
+  CHECK(s.refund_amount == 5.0);
+  CHECK(s.net == 20.0);
+  // Ben: the unmapped event folded nothing in; the order did.
+  const auto ben = e.customer("ben");
+  REQUIRE(ben.has_value());
+  CHECK(ben->result<cxm::activity>(as_of).events == 1);
+  CHECK(ben->result<cxm::activity>(as_of).first_seen == cxm::from_unix_ms(march_1_ms + 5 * hour_ms));
+  CHECK(ben->result<cxm::spend>(as_of).purchase_amount == 12.5);
+
+  // Under the default policy the unmapped kind throws cxm::invalid_event, naming it.
+  cxm::engine<std::string> strict;
+  CHECK_THROWS_WITH_AS(strict.add(clicks, proj),
+                       "engine: kind 255 is not a kind in use (allowed 0..11) (customer \"ben\")", cxm::invalid_event);
+  CHECK(strict.report(as_of).events == 4);  // the events before it were folded in
 }

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -79,4 +81,43 @@ TEST_CASE("The engine routes answers to per-period windows by event time, in any
   const auto& weeks = r.get<cxm::per_period<cxm::csat_answers, period_unit::iso_week>>();
   CHECK(weeks.periods.size() >= 52);
   CHECK(monthly_engine::composition() == "id=uint64;global=nps,nps/2,csat/1;customer=spend,activity,satisfaction");
+  CHECK_FALSE(r.includes_later_events);
+
+  // As of mid-June the report lists the months up to June only, and says that the cumulative NPS
+  // (over every answer seen) includes later events.
+  const auto june = shuffled.report(at(2024y / June / 15));
+  CHECK(june.includes_later_events);
+  const auto& to_june = june.get<cxm::per_period<cxm::nps_answers, period_unit::month>>();
+  REQUIRE(to_june.periods.size() == 6);
+  CHECK(to_june.periods.front().when.to_string() == "2024-01");
+  CHECK(to_june.periods.back().when.to_string() == "2024-06");
+  for (std::size_t i = 0; i < to_june.periods.size(); ++i) {
+    CAPTURE(i);
+    cxm::test::same_result(to_june.periods[i].result, months.periods[i].result);
+  }
+  cxm::test::same_result(june.get<cxm::nps_answers>(), all.result());
+}
+
+TEST_CASE("per_period takes the parameters of the metric it windows (a CSAT satisfied set on the registry's scale)") {
+  using weekly = cxm::per_period<cxm::csat_answers, period_unit::iso_week>;
+  using weekly_engine = cxm::engine<std::uint64_t, cxm::metric_list<weekly>>;
+  cxm::engine_config c;
+  c.kinds.set_scale(cxm::event_kind::csat_answer, {0, 10});
+  weekly_engine e(c, cxm::metric_list{weekly{cxm::csat_answers{{9, 10}}}});
+  CHECK(e.metric<weekly>().metric.scale == cxm::score_scale{0, 10});
+  // Monday 2024-03-04 (ISO week 10): 10 and 3; Monday 2024-03-11 (week 11): 9.
+  const cxm::timestamp week10 = at(2024y / March / 4), week11 = at(2024y / March / 11);
+  e.add(cxm::event<>{1, week10, cxm::event_kind::csat_answer, 10});
+  e.add(cxm::event<>{2, week10 + hours{30}, cxm::event_kind::csat_answer, 3});
+  e.add(cxm::event<>{1, week11, cxm::event_kind::csat_answer, 9});
+  const auto r = e.report(week11 + days{1});
+  const auto& weeks = r.get<weekly>();
+  REQUIRE(weeks.periods.size() == 2);
+  CHECK(weeks.periods[0].when.to_string() == c_label(week10, "%G-W%V"));
+  CHECK(weeks.periods[0].result.n == 2);
+  CHECK(weeks.periods[0].result.satisfied == 1);  // 10 of {10, 3}
+  CHECK(weeks.periods[1].result.n == 1);
+  CHECK(weeks.periods[1].result.satisfied == 1);  // 9
+  // The satisfied set is a parameter, checked against the registry's scale: 11 is off 0..10.
+  CHECK_THROWS_AS((weekly_engine(c, cxm::metric_list{weekly{cxm::csat_answers{{10, 11}}}})), std::invalid_argument);
 }

@@ -5,6 +5,7 @@
 // distribution too, score by score. Scalar fields come first, so that a distribution of another size
 // (a REQUIRE) does not hide them.
 
+#include <concepts>
 #include <cstddef>
 #include <vector>
 
@@ -108,6 +109,24 @@ void same_result(const R& a, const R& b) {
     CHECK(a.periods[i].when == b.periods[i].when);
     same_result(a.periods[i].result, b.periods[i].result);
   }
+}
+
+/// Active customers: counts and the window exactly.
+template <class R>
+  requires requires(const R& r) {
+    r.active;
+    r.window;
+  }
+void same_result(const R& a, const R& b) {
+  CHECK(a.active == b.active);
+  CHECK(a.window == b.window);
+}
+
+/// Any other result that compares with == (a custom metric's), exactly.
+template <class R>
+  requires(std::equality_comparable<R> && !requires(const R& r) { r.active; })
+void same_result(const R& a, const R& b) {
+  CHECK(a == b);
 }
 
 /// same_result (default tolerance) as one object, for callers that take a comparison as an argument

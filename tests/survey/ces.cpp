@@ -311,3 +311,25 @@ TEST_CASE("CES loading names the failed check: type tag, count total and thresho
   CHECK(format_error_message([&] { (void)cxm::io::load_state<cxm::ces>(bad_threshold); }) ==
         "ces: threshold 8 is outside the scale 1..7");
 }
+
+TEST_CASE("CES checks floating-point scores and takes counts with add_count") {
+  cxm::ces acc;  // 1..7, threshold 5
+  CHECK_THROWS_WITH_AS(acc.add(5.5), "ces: score 5.5 is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(7.0, std::nan("")), "ces: weight nan is not finite (allowed: a finite number >= 0)",
+                       cxm::invalid_event);
+  CHECK(acc == cxm::ces{});
+  // 7 ×3, 5 ×1, 2 ×4: n 8, easy 4, share 0.5, mean (21 + 5 + 8)/8 = 4.25.
+  acc.add_count(7.0, 3);
+  acc.add_count(5, 1u);
+  acc.add_count(2, std::int16_t{4});
+  cxm::ces single;
+  for (const int s : {7, 7, 7, 5, 2, 2, 2, 2}) single.add(s);
+  CHECK(acc == single);
+  const auto r = acc.result();
+  CHECK(r.n == 8);
+  CHECK(r.easy == 4);
+  CHECK(r.easy_share == 0.5);
+  CHECK(r.mean == 4.25);
+  CHECK_THROWS_WITH_AS(acc.add_count(8, 1), "ces: score 8 is outside the scale 1..7", cxm::invalid_event);
+  CHECK(acc == single);
+}

@@ -429,3 +429,68 @@ TEST_CASE("CSAT loading refuses a satisfied set outside the saved scale") {
   CHECK(format_error_message([&] { (void)cxm::io::load_state<cxm::csat>(image); }) ==
         "csat: satisfied score 9 is outside the scale 1..5");
 }
+
+TEST_CASE("CSAT loading refuses a satisfied set that is not strictly increasing") {
+  cxm::csat acc;  // satisfied {4, 5}: the last two i32 of the payload
+  auto image = cxm::io::save_state(acc);
+  const std::size_t end = image.size() - cxm::io::state_trailer_size;
+  image[end - 4] = std::byte{4};  // {4, 4}
+  const auto crc = cxm::io::crc32(std::span(image).first(end));
+  for (std::size_t b = 0; b < 4; ++b) image[end + b] = static_cast<std::byte>(static_cast<std::uint8_t>(crc >> (8 * b)));
+  CHECK(format_error_message([&] { (void)cxm::io::load_state<cxm::csat>(image); }) ==
+        "csat: satisfied scores are not strictly increasing");
+}
+
+TEST_CASE("CSAT rejects 4.5 as not a whole number instead of counting a 4 as satisfied") {
+  cxm::rejection_counts counts;
+  cxm::skip_invalid skip{counts};
+  cxm::csat acc;  // 1..5, satisfied {4, 5}
+  CHECK_FALSE(acc.add(4.5, skip));
+  CHECK_FALSE(acc.add(3.5, 2.0, skip));
+  CHECK_FALSE(acc.add(std::nan(""), skip));
+  CHECK_FALSE(acc.add(6.0, skip));
+  CHECK(acc.add(4.0, skip));
+  CHECK(acc.add(2.0f, skip));
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 3);
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  const auto r = acc.result();
+  CHECK(r.n == 2);
+  CHECK(r.satisfied == 1);
+  CHECK(r.satisfied_share == 0.5);
+  CHECK(r.mean == 3.0);
+  CHECK(invalid_argument_message([&] { acc.add(4.5); }) == "csat: score 4.5 is not a whole number");
+}
+
+TEST_CASE("CSAT from counts: add_count is n answers, with n's standard error, unlike a weight") {
+  // 1 ×10, 2 ×20, 3 ×30, 4 ×25, 5 ×15: n 100, satisfied 25 + 15 = 40, share 0.4, mean 315/100 = 3.15,
+  // Σx² = 10 + 80 + 270 + 400 + 375 = 1135, population variance 11.35 − 3.15² = 1.4275.
+  const int counts[5] = {10, 20, 30, 25, 15};
+  cxm::csat counted, single, weighted;
+  for (int s = 1; s <= 5; ++s) {
+    counted.add_count(s, counts[s - 1]);
+    for (int i = 0; i < counts[s - 1]; ++i) single.add(s);
+    weighted.add(s, double(counts[s - 1]));
+  }
+  CHECK(counted == single);
+  const auto r = counted.result();
+  CHECK(r.n == 100);
+  CHECK(r.satisfied == 40);
+  CHECK_FALSE(r.weighted);
+  CHECK(r.effective_n == 100.0);
+  CXM_CHECK_CLOSE(r.satisfied_share, 0.4);
+  CXM_CHECK_CLOSE(r.mean, 3.15);
+  CXM_CHECK_CLOSE(r.population_variance, 1.4275);
+  CXM_CHECK_CLOSE(r.sample_variance, 1.4275 * 100.0 / 99.0);
+  // As weights: 5 answers, Σw² = 100 + 400 + 900 + 625 + 225 = 2250, n_eff = 100²/2250 = 4.444.
+  const auto w = weighted.result();
+  CHECK(w.n == 5);
+  CXM_CHECK_CLOSE(w.satisfied_share, 0.4);
+  CXM_CHECK_CLOSE(w.effective_n, 10000.0 / 2250.0);
+
+  cxm::rejection_counts rejected;
+  CHECK_FALSE(counted.add_count(0, 3, cxm::skip_invalid{rejected}));
+  CHECK_FALSE(counted.add_count(4, -3, cxm::skip_invalid{rejected}));
+  CHECK(rejected[cxm::rejection_reason::score_out_of_scale] == 1);
+  CHECK(rejected[cxm::rejection_reason::weight_negative] == 1);
+  CHECK(counted == single);
+}

@@ -557,3 +557,167 @@ TEST_CASE("NPS bulk add equals one-at-a-time adds for every length and any range
     CHECK(from_list == one_by_one);
   }
 }
+
+namespace {
+template <class T>
+concept nps_accepts = requires(cxm::nps& acc, T score) { acc.add(score); };
+}  // namespace
+
+// A score is a number: bool and characters ('9' is 57) do not compile, nor do ranges of them.
+static_assert(nps_accepts<int> && nps_accepts<std::uint8_t> && nps_accepts<std::int64_t> && nps_accepts<double> &&
+              nps_accepts<float>);
+static_assert(!nps_accepts<bool> && !nps_accepts<char> && !nps_accepts<char8_t>);
+static_assert(nps_accepts<const std::vector<double>&> && nps_accepts<const std::vector<std::uint8_t>&>);
+static_assert(!nps_accepts<const std::string&> && !nps_accepts<const std::vector<bool>&>);
+
+TEST_CASE("NPS takes a floating-point score only when it is a whole number: 4.5 is rejected, never 4") {
+  cxm::nps acc;
+  acc.add(9.0);
+  acc.add(3.0f, 2.0);
+  const cxm::nps before = acc;
+  CHECK_THROWS_WITH_AS(acc.add(4.5), "nps: score 4.5 is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(not_a_number), "nps: score nan is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(inf), "nps: score inf is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(-inf, 1.0), "nps: score -inf is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(11.0), "nps: score 11 is outside the scale 0..10", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add(4'294'967'305.0), "nps: score 4294967305 is outside the scale 0..10",
+                       cxm::invalid_event);
+  // 2^32 + 9 as an integer: 9 once truncated to 32 bits, but it is compared exactly.
+  CHECK_THROWS_WITH_AS(acc.add((std::int64_t{1} << 32) + 9), "nps: score 4294967305 is outside the scale 0..10",
+                       cxm::invalid_event);
+  CHECK(acc == before);
+  const auto r = acc.result();
+  CHECK(r.n == 2);
+  CHECK(r.promoters == 1);
+  CHECK(r.detractors == 1);
+
+  cxm::rejection_counts counts;
+  std::vector<std::string> messages;
+  cxm::skip_invalid skip{counts, [&](const cxm::rejection& why) { messages.push_back(why.message()); }};
+  CHECK_FALSE(acc.add(4.5, skip));
+  CHECK_FALSE(acc.add(not_a_number, skip));
+  CHECK_FALSE(acc.add(10.5, -1.0, skip));  // the score is checked first
+  CHECK_FALSE(acc.add(12.0, skip));
+  CHECK(acc.add(-0.0, skip));  // −0 is the score 0
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 3);
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  CHECK(counts.total() == 4);
+  CHECK(messages == std::vector<std::string>{"nps: score 4.5 is not a whole number", "nps: score nan is not a whole number",
+                                             "nps: score 10.5 is not a whole number",
+                                             "nps: score 12 is outside the scale 0..10"});
+  CHECK(acc.result().distribution[0].answers == 1);
+  CHECK(acc.result().n == 3);
+}
+
+TEST_CASE("NPS bulk add of a floating-point range checks every element") {
+  cxm::nps acc;
+  CHECK(acc.add(std::vector<double>{10.0, 9.0, 0.0}) == 3);
+  const cxm::nps before = acc;
+  CHECK_THROWS_WITH_AS(acc.add(std::vector<double>{10.0, 7.5, 8.0}), "nps: score 7.5 is not a whole number",
+                       cxm::invalid_event);
+  CHECK(acc == before);  // strong guarantee, as for integers
+  cxm::rejection_counts counts;
+  CHECK(acc.add(std::vector<double>{8.0, 7.5, not_a_number, 11.0, 3.0}, cxm::skip_invalid{counts}) == 2);
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 2);
+  CHECK(counts[cxm::rejection_reason::score_out_of_scale] == 1);
+  cxm::nps expected;
+  for (const int s : {10, 9, 0, 8, 3}) expected.add(s);
+  CHECK(acc == expected);
+}
+
+TEST_CASE("NPS from counts: add_count gives the standard error of 1000 answers, weights would give 21 times it") {
+  // 120 detractors, 580 passives, 300 promoters, n = 1000: p_P = 0.3, p_D = 0.12, net = 0.18,
+  // σ² = 0.3 + 0.12 − 0.18² = 0.42 − 0.0324 = 0.3876, SE = √(0.3876/1000) = √0.0003876 = 0.0196876.
+  cxm::nps counted;
+  counted.add_count(3, 120);
+  counted.add_count(7, 580);
+  counted.add_count(10, 300);
+  const auto r = counted.result();
+  CHECK(r.n == 1000);
+  CHECK(r.detractors == 120);
+  CHECK(r.passives == 580);
+  CHECK(r.promoters == 300);
+  CHECK_FALSE(r.weighted);
+  CHECK(r.effective_n == 1000.0);
+  CXM_CHECK_CLOSE(r.net, 0.18);
+  CXM_CHECK_CLOSE(r.variance, 0.3876);
+  NPS_CHECK_NEAR(r.standard_error, 0.0196876, 1e-7);
+
+  // The same counts as reliability weights: three answers, Σw = 1000, Σw² = 120² + 580² + 300² =
+  // 14 400 + 336 400 + 90 000 = 440 800, n_eff = 1000²/440 800 = 2.268603; the shares are the same but
+  // SE = √(0.3876/2.268603) = √0.170854 = 0.413345, √440.8 = 20.995 times too large.
+  cxm::nps weighted;
+  weighted.add(3, 120.0);
+  weighted.add(7, 580.0);
+  weighted.add(10, 300.0);
+  const auto w = weighted.result();
+  CHECK(w.n == 3);
+  CXM_CHECK_CLOSE(w.net, 0.18);
+  CXM_CHECK_CLOSE(w.effective_n, 1e6 / 440800.0);
+  NPS_CHECK_NEAR(w.standard_error, 0.413345, 1e-6);
+  NPS_CHECK_NEAR(w.standard_error / r.standard_error, 20.995238, 1e-6);
+
+  // And the counts state is exactly the state of 1000 single adds.
+  cxm::nps one_by_one;
+  for (int i = 0; i < 120; ++i) one_by_one.add(3);
+  for (int i = 0; i < 580; ++i) one_by_one.add(7);
+  for (int i = 0; i < 300; ++i) one_by_one.add(10);
+  CHECK(counted == one_by_one);
+  CHECK(cxm::io::save_state(counted) == cxm::io::save_state(one_by_one));
+}
+
+TEST_CASE("NPS add_count(s, n) equals n calls of add(s) for random streams, any count type") {
+  std::mt19937_64 rng(41);
+  for (int trial = 0; trial < 50; ++trial) {
+    cxm::nps counted, single;
+    for (int k = 0; k < 8; ++k) {
+      const int s = static_cast<int>(rng() % 11);
+      const auto n = static_cast<unsigned>(rng() % 20);
+      if (k % 3 == 0) {
+        counted.add_count(s, n);
+      } else if (k % 3 == 1) {
+        counted.add_count(static_cast<double>(s), static_cast<std::int64_t>(n));
+      } else {
+        counted.add_count(s, static_cast<std::uint8_t>(n));
+      }
+      for (unsigned i = 0; i < n; ++i) single.add(s);
+    }
+    CHECK(counted == single);
+  }
+}
+
+TEST_CASE("NPS add_count rejects a bad score or a negative count through the policy") {
+  cxm::nps acc;
+  CHECK_THROWS_WITH_AS(acc.add_count(11, 5), "nps: score 11 is outside the scale 0..10", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add_count(4.5, 5), "nps: score 4.5 is not a whole number", cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add_count(9, -2), "nps: count -2 is negative (allowed: a whole number >= 0)",
+                       cxm::invalid_event);
+  CHECK_THROWS_WITH_AS(acc.add_count(12, -2), "nps: score 12 is outside the scale 0..10", cxm::invalid_event);
+  CHECK(acc == cxm::nps{});
+
+  cxm::rejection_counts counts;
+  std::vector<cxm::rejection> seen;
+  cxm::skip_invalid skip{counts, [&](const cxm::rejection& r) { seen.push_back(r); }};
+  CHECK(acc.add_count(9, 4, skip));
+  CHECK(acc.add_count(9, 0, skip));
+  CHECK_FALSE(acc.add_count(9, std::int64_t{-1}, skip));
+  CHECK_FALSE(acc.add_count(not_a_number, 4, skip));
+  CHECK(counts[cxm::rejection_reason::weight_negative] == 1);
+  CHECK(counts[cxm::rejection_reason::score_not_whole] == 1);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].field == "count");
+  CHECK(seen[0].value == -1.0);
+  CHECK(seen[0].message() == "nps: count -1 is negative (allowed: a whole number >= 0)");
+  const auto r = acc.result();
+  CHECK(r.n == 4);
+  CHECK(r.promoters == 4);
+}
+
+TEST_CASE("NPS keeps the accumulator invariants when answers come as counts") {
+  using tally = std::pair<int, unsigned>;
+  cxm::test::check_invariants<cxm::nps>(
+      [] { return cxm::nps{}; },
+      [](std::mt19937_64& rng) { return tally{static_cast<int>(rng() % 11), static_cast<unsigned>(rng() % 5)}; },
+      [](cxm::nps& acc, const tally& t) { acc.add_count(t.first, t.second); }, cxm::test::same_results,
+      {.seed = 104});
+}

@@ -28,13 +28,16 @@
 //       cxm::csat_scale = cxm::score_scale{0, 10}, cxm::csat_satisfied = cxm::csat::satisfied_set{9, 10},
 //       cxm::ces_scale = cxm::score_scale{0, 10}, cxm::ces_threshold = 7);
 //
-// Samples: any integral type, or a floating-point type holding a whole number (9.0); anything else
-// (9.5, NaN, a value outside int) is rejected as a score outside the scale. Weights: any arithmetic
-// type, converted to double; the native checks apply (finite, >= 0). A call without a weight, even in
+// Samples: any integral type, or a floating-point type holding a whole number (9.0), as the native
+// add takes them: 9.5, NaN and ±inf are rejected as not whole numbers (score_not_whole), a whole
+// number off the scale (11, 2^32 + 9) as score_out_of_scale; bool and character types do not compile.
+// Weights (reliability weights, as the native add(score, weight)): any arithmetic type, converted to
+// double; the native checks apply (finite, >= 0). Counts of identical answers (frequency weights) have
+// no Boost form: use the native add_count. A call without a weight, even in
 // a weighted set, is an unweighted answer (but Boost's weighted statistics in the same set need one).
 //
 // Bad input: an invalid score or weight throws cxm::invalid_event with the native message ("nps:
-// score 11 is outside the scale 0..10"), and the cxm state is unchanged. The accumulator_set visits
+// score 11 is outside the scale 0..10", "nps: score 9.5 is not a whole number"), and the cxm state is unchanged. The accumulator_set visits
 // its features in turn, so Boost's own features visited before the cxm one may already have counted
 // that sample: validate before calling the set when you mix them and must go on after an error (or
 // use the native accumulators with cxm::skip_invalid).
@@ -51,8 +54,6 @@
 // (https://www.boost.org/doc/libs/1_81_0/doc/html/accumulators/user_s_guide.html), and followed by
 // Boost's own statistics (boost/accumulators/statistics/count.hpp, weighted_mean.hpp).
 
-#include <cmath>
-#include <limits>
 #include <ranges>
 #include <type_traits>
 #include <utility>
@@ -97,29 +98,10 @@ inline constexpr absent_argument absent{};
 template <class T>
 inline constexpr bool is_absent = std::is_same_v<std::remove_cvref_t<T>, absent_argument>;
 
-inline score_scale scale_of(const nps&) noexcept { return nps::scale; }
-template <class Metric>
-score_scale scale_of(const Metric& metric) noexcept {
-  return metric.scale();
-}
-
-/// The sample as an int score, or cxm::invalid_event (score_out_of_scale) when it is not a whole
-/// number that fits in an int: a silent conversion would fold 9.5 in as 9, or 2^32 + 9 as 9.
-template <class Metric, class Sample>
-int whole_score(const Metric& metric, const Sample& sample) {
-  static_assert(std::is_arithmetic_v<Sample> && !std::is_same_v<Sample, bool>,
-                "cxm Boost.Accumulators features: the sample type must be an integral or floating-point type");
-  if constexpr (std::is_integral_v<Sample>) {
-    if (std::in_range<int>(sample)) return static_cast<int>(sample);
-  } else {
-    constexpr auto lowest = static_cast<Sample>(std::numeric_limits<int>::min());
-    constexpr auto highest = static_cast<Sample>(std::numeric_limits<int>::max());
-    if (sample >= lowest && sample <= highest && std::trunc(sample) == sample) return static_cast<int>(sample);
-  }
-  const score_scale scale = scale_of(metric);
-  throw_on_invalid(rejection{rejection_reason::score_out_of_scale, Metric::name, "score", static_cast<double>(sample),
-                             static_cast<double>(scale.low), static_cast<double>(scale.high)});
-}
+/// The sample type must be a score type: an integer or floating-point type, not bool or a character
+/// type. The native add checks the value (a whole number on the scale; 9.5 is never folded in as 9).
+template <class Sample>
+inline constexpr bool valid_sample = score_type<Sample>;
 
 template <class Weight>
 double weight_value(const Weight& weight) {
@@ -216,10 +198,14 @@ class survey_feature : public ::boost::accumulators::accumulator_base {
   void operator()(const Args& args) {
     const auto& sample = args[::boost::accumulators::sample];
     const auto& weight = args[::boost::accumulators::weight | absent];
+    using sample_type = std::remove_cvref_t<decltype(sample)>;
+    static_assert(valid_sample<sample_type>,
+                  "cxm Boost.Accumulators features: the sample type must be an integral or floating-point type "
+                  "(not bool or a character type)");
     if constexpr (is_absent<decltype(weight)>) {
-      metric_.add(whole_score(metric_, sample));
+      metric_.add(sample);
     } else {
-      metric_.add(whole_score(metric_, sample), weight_value(weight));
+      metric_.add(sample, weight_value(weight));
     }
   }
 

@@ -20,6 +20,7 @@
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/error.hpp"
+#include "cxm/core/iso8601.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
 
@@ -37,8 +38,9 @@ enum class rejection_reason : std::uint8_t {
   amount_negative = 7,
   too_late = 8,
   customer_id_out_of_range = 9,
+  score_not_whole = 10,  ///< a score that is not a whole number: 4.5, NaN, ±inf (since rejection_counts v3)
 };
-inline constexpr std::size_t rejection_reason_count = 10;
+inline constexpr std::size_t rejection_reason_count = 11;
 
 constexpr std::string_view to_string(rejection_reason reason) noexcept {
   switch (reason) {
@@ -52,6 +54,7 @@ constexpr std::string_view to_string(rejection_reason reason) noexcept {
     case rejection_reason::amount_negative: return "amount_negative";
     case rejection_reason::too_late: return "too_late";
     case rejection_reason::customer_id_out_of_range: return "customer_id_out_of_range";
+    case rejection_reason::score_not_whole: return "score_not_whole";
   }
   return "unknown";
 }
@@ -66,9 +69,23 @@ inline std::string format_number(double v) {
   if (ec != std::errc{}) return "?";
   return std::string(buf.data(), end);
 }
+
+/// A time in milliseconds since 1970 as ISO 8601 (format_iso8601); a value no int64 holds (NaN, ±inf,
+/// beyond ±2^63) as the number itself: "nan ms since 1970".
+inline std::string format_time_ms(double ms) {
+  constexpr double two_63 = 9223372036854775808.0;
+  if (ms >= -two_63 && ms < two_63) return format_iso8601(static_cast<std::int64_t>(std::floor(ms)));
+  return format_number(ms) + " ms since 1970";
+}
 }  // namespace detail
 
-/// One rejected observation: which metric, which field, the value and the allowed range.
+/// What a rejection's value and bounds are: plain numbers, or times in milliseconds since 1970
+/// (which message() prints as ISO 8601, UTC).
+enum class rejection_unit : std::uint8_t { number, time_ms };
+
+/// One rejected observation: which metric, which field, the value and the allowed range. The last
+/// three members have defaults, so `rejection{reason, metric, field, value, min, max}` still works;
+/// name them with designated initialisers (`.unit = rejection_unit::time_ms`, `.customer = "42"`).
 struct rejection {
   rejection_reason reason;
   std::string_view metric;  ///< "nps", "csat", ...
@@ -76,47 +93,72 @@ struct rejection {
   double value;
   double allowed_min;
   double allowed_max;
+  rejection_unit unit = rejection_unit::number;  ///< time_ms: value and bounds are ms since 1970
+  std::string customer{};  ///< the customer of the observation, when known; message() appends " (customer <id>)"
+  /// When not empty, replaces the generated value-and-range text: "<metric>: <field> <detail>". For
+  /// what a double cannot print exactly, e.g. "18446744073709551615 does not fit the engine's id type
+  /// (0..4294967295)".
+  std::string detail{};
 
-  /// "nps: score 11 is outside the scale 0..10"
+  /// "nps: score 11 is outside the scale 0..10"; "engine: time 2107-01-01T00:00:00Z is outside the
+  /// representable range 1970-01-01T00:00:00Z..2106-02-07T06:28:15.999Z (customer 42)".
   [[nodiscard]] std::string message() const {
     std::string out(metric);
     out += ": ";
     out += field;
-    if (reason == rejection_reason::empty_customer_id) return out + " is empty";
+    if (!detail.empty()) {
+      out += ' ';
+      out += detail;
+    } else {
+      append_text(out);
+    }
+    if (!customer.empty()) out += " (customer " + customer + ")";
+    return out;
+  }
+
+ private:
+  [[nodiscard]] std::string format(double v) const {
+    return unit == rejection_unit::time_ms ? detail::format_time_ms(v) : detail::format_number(v);
+  }
+
+  void append_text(std::string& out) const {
+    if (reason == rejection_reason::empty_customer_id) {
+      out += " is empty";
+      return;
+    }
     out += ' ';
-    out += detail::format_number(value);
+    out += format(value);
     switch (reason) {
       case rejection_reason::score_out_of_scale:
-        out += " is outside the scale " + detail::format_number(allowed_min) + ".." + detail::format_number(allowed_max);
+        out += " is outside the scale " + format(allowed_min) + ".." + format(allowed_max);
+        break;
+      case rejection_reason::score_not_whole:
+        out += " is not a whole number";
         break;
       case rejection_reason::weight_not_finite:
       case rejection_reason::amount_not_finite:
-        out += " is not finite (allowed: a finite number >= " + detail::format_number(allowed_min) + ")";
+        out += " is not finite (allowed: a finite number >= " + format(allowed_min) + ")";
         break;
       case rejection_reason::weight_negative:
       case rejection_reason::amount_negative:
-        out += " is negative (allowed: a finite number >= " + detail::format_number(allowed_min) + ")";
+        out += " is negative (allowed: a finite number >= " + format(allowed_min) + ")";
         break;
       case rejection_reason::time_out_of_range:
-        out += " is outside the representable range " + detail::format_number(allowed_min) + ".." +
-               detail::format_number(allowed_max);
+        out += " is outside the representable range " + format(allowed_min) + ".." + format(allowed_max);
         break;
       case rejection_reason::customer_id_out_of_range:
-        out += " does not fit the engine's id type (" + detail::format_number(allowed_min) + ".." +
-               detail::format_number(allowed_max) + ")";
+        out += " does not fit the engine's id type (" + format(allowed_min) + ".." + format(allowed_max) + ")";
         break;
       case rejection_reason::unknown_kind:
-        out += " is not a kind in use (allowed " + detail::format_number(allowed_min) + ".." +
-               detail::format_number(allowed_max) + ")";
+        out += " is not a kind in use (allowed " + format(allowed_min) + ".." + format(allowed_max) + ")";
         break;
       case rejection_reason::too_late:
-        out += " is older than the lateness bound allows (earliest accepted " + detail::format_number(allowed_min) + ")";
+        out += " is older than the lateness bound allows (earliest accepted " + format(allowed_min) + ")";
         break;
       default:
         out += " is invalid (" + std::string(to_string(reason)) + ")";
         break;
     }
-    return out;
   }
 };
 
@@ -124,8 +166,9 @@ struct rejection {
 class rejection_counts {
  public:
   static constexpr std::uint32_t type_tag = fourcc("rejc");
-  /// Version 2 added customer_id_out_of_range (10 reasons); version 1 images (9 reasons) still load.
-  static constexpr std::uint16_t format_version = 2;
+  /// Version 2 added customer_id_out_of_range (10 reasons), version 3 score_not_whole (11 reasons);
+  /// version 1 (9 reasons) and version 2 images still load, the missing reasons as 0.
+  static constexpr std::uint16_t format_version = 3;
 
   struct result_type {
     std::array<std::uint64_t, rejection_reason_count> by_reason;

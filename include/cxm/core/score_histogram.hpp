@@ -3,6 +3,10 @@
 // mergeable state behind CSAT, CES and NPS. Answers without a weight are plain 64-bit counts (exact,
 // merged by addition, as fast as a hand loop); weighted answers also add their weight to a
 // compensated sum per score. Scales of up to 11 points live inline (no allocation on copy).
+//
+// Two kinds of weight: add_count(score, n) is a frequency weight (n identical answers: n counts, the
+// standard errors of n answers), add(score, w) a reliability weight (one answer standing for w, with
+// Kish's effective n = (Σw)²/Σw² as the n of the standard errors).
 
 #include <array>
 #include <concepts>
@@ -14,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
@@ -73,25 +79,80 @@ class score_histogram {
                      double(scale_.high)};
   }
 
-  /// One unweighted answer; returns false (after calling on_invalid) when outside the scale.
-  template <invalid_policy Policy>
-  bool add(std::int64_t score, std::string_view metric, Policy&& on_invalid) {
-    const auto i = index(score);
+  /// The bin of `score`, or a value >= points() when it is not a score of the scale. Integers take the
+  /// fast path (one subtraction, compared exactly: no wrap to int or int64); floating-point scores must
+  /// be whole numbers on the scale (whole_score_on).
+  template <score_type S>
+  [[nodiscard]] std::size_t bin_of(S score) const noexcept {
+    if constexpr (std::is_integral_v<S>) {
+      if constexpr (std::is_unsigned_v<S> && sizeof(S) >= sizeof(std::int64_t)) {
+        if (score > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return not_a_bin;
+      }
+      return index(static_cast<std::int64_t>(score));
+    } else {
+      const auto s = whole_score_on(scale_, score);
+      return s ? index(*s) : not_a_bin;
+    }
+  }
+
+  /// The rejection of a `score` that bin_of found no bin for: score_out_of_scale, or score_not_whole
+  /// (4.5, NaN, ±inf).
+  template <score_type S>
+  [[nodiscard]] rejection rejection_of(S score, std::string_view metric) const noexcept {
+    if constexpr (std::is_integral_v<S>) {
+      return out_of_scale(static_cast<double>(score), metric);
+    } else {
+      auto r = check_score(scale_, score, metric);
+      return r ? std::move(*r) : out_of_scale(static_cast<double>(score), metric);
+    }
+  }
+
+  /// One unweighted answer; returns false (after calling on_invalid) when it is not a score of the scale.
+  template <score_type S, invalid_policy Policy>
+  bool add(S score, std::string_view metric, Policy&& on_invalid) {
+    const auto i = bin_of(score);
     if (i >= bins_.size()) [[unlikely]] {
-      on_invalid(out_of_scale(static_cast<double>(score), metric));
+      on_invalid(rejection_of(score, metric));
       return false;
     }
     ++bins_[i].unit_answers;
     return true;
   }
 
-  /// One weighted answer (weight finite and >= 0).
-  template <invalid_policy Policy>
-  bool add(std::int64_t score, double weight, std::string_view metric, Policy&& on_invalid) {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    const auto i = index(score);
+  /// `count` unweighted answers with the same score (a frequency weight): exactly the state of `count`
+  /// calls of add(score). Throws std::overflow_error, leaving the histogram unchanged, when the number
+  /// of answers would pass 2^64 − 1.
+  template <score_type S, invalid_policy Policy>
+  bool add_count(S score, std::uint64_t count, std::string_view metric, Policy&& on_invalid) {
+    const auto i = bin_of(score);
     if (i >= bins_.size()) {
-      on_invalid(out_of_scale(static_cast<double>(score), metric));
+      on_invalid(rejection_of(score, metric));
+      return false;
+    }
+    constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t total = 0;
+    bool overflow = false;
+    for (const auto& b : bins_) {
+      for (const auto c : {b.unit_answers, b.weighted_answers}) {
+        overflow = overflow || c > max - total;
+        total += c;
+      }
+    }
+    if (overflow || count > max - total) {
+      throw std::overflow_error(std::string(metric) + ": " + std::to_string(count) + " more answers overflow the " +
+                                "64-bit count of answers");
+    }
+    bins_[i].unit_answers += count;
+    return true;
+  }
+
+  /// One weighted answer (weight finite and >= 0); the score is checked first.
+  template <score_type S, invalid_policy Policy>
+  bool add(S score, double weight, std::string_view metric, Policy&& on_invalid) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const auto i = bin_of(score);
+    if (i >= bins_.size()) {
+      on_invalid(rejection_of(score, metric));
       return false;
     }
     if (!std::isfinite(weight)) {
@@ -109,15 +170,17 @@ class score_histogram {
     return true;
   }
 
-  /// Many unweighted answers. Scales of up to 64 points are tallied locally first, so a throwing
+  /// Many unweighted answers: any input range of a score_type (integers; floating-point values are
+  /// checked one by one like add's). Scales of up to 64 points are tallied locally first, so a throwing
   /// policy leaves the histogram unchanged (strong guarantee); on larger scales the answers before the
   /// invalid one are kept. Returns the number of answers folded in.
   template <ranges::input_range R, invalid_policy Policy>
-    requires std::integral<ranges::range_value_t<R>>
+    requires score_type<ranges::range_value_t<R>>
   std::size_t add_range(R&& scores, std::string_view metric, Policy&& on_invalid) {
+    using value_type = ranges::range_value_t<R>;
     if (bins_.size() > local_tally_points) {
       std::size_t added = 0;
-      for (auto&& s : scores) added += add(static_cast<std::int64_t>(s), metric, on_invalid) ? 1u : 0u;
+      for (auto&& s : scores) added += add(static_cast<value_type>(s), metric, on_invalid) ? 1u : 0u;
       return added;
     }
     // Four tallies, each answer to the next one in turn: an increment does not wait on the store of
@@ -127,15 +190,14 @@ class score_histogram {
     using lane_tally = std::array<std::uint64_t, local_tally_points>;
     std::array<lane_tally, 4> tally{};
     const std::uint64_t points = bins_.size();
-    const std::int64_t low = scale_.low;
     // An invalid answer goes to the policy at once, with its value; a throwing policy then leaves the
     // histogram unchanged, because nothing leaves the local tallies before the end of the range.
-    const auto count = [&](lane_tally& lane, std::int64_t score) {
-      const auto i = static_cast<std::uint64_t>(score) - static_cast<std::uint64_t>(low);
+    const auto count = [&](lane_tally& lane, value_type score) {
+      const auto i = bin_of(score);
       if (i < points) [[likely]] {
         ++lane[i];
       } else {
-        on_invalid(out_of_scale(static_cast<double>(score), metric));
+        on_invalid(rejection_of(score, metric));
       }
     };
     auto it = ranges::begin(scores);
@@ -143,22 +205,22 @@ class score_histogram {
     if constexpr (ranges::random_access_range<R> && ranges::sized_range<R>) {
       // Four answers per step and one end-of-range check; the remainder goes through the loop below.
       for (auto left = static_cast<std::uint64_t>(ranges::size(scores)); left >= 4; left -= 4, it += 4) {
-        count(tally[0], static_cast<std::int64_t>(it[0]));
-        count(tally[1], static_cast<std::int64_t>(it[1]));
-        count(tally[2], static_cast<std::int64_t>(it[2]));
-        count(tally[3], static_cast<std::int64_t>(it[3]));
+        count(tally[0], static_cast<value_type>(it[0]));
+        count(tally[1], static_cast<value_type>(it[1]));
+        count(tally[2], static_cast<value_type>(it[2]));
+        count(tally[3], static_cast<value_type>(it[3]));
       }
     }
     // Any input range (and the remainder above): the same rotation, checking the end at each answer.
     for (;;) {
       if (it == end) break;
-      count(tally[0], static_cast<std::int64_t>(*it));
+      count(tally[0], static_cast<value_type>(*it));
       if (++it == end) break;
-      count(tally[1], static_cast<std::int64_t>(*it));
+      count(tally[1], static_cast<value_type>(*it));
       if (++it == end) break;
-      count(tally[2], static_cast<std::int64_t>(*it));
+      count(tally[2], static_cast<value_type>(*it));
       if (++it == end) break;
-      count(tally[3], static_cast<std::int64_t>(*it));
+      count(tally[3], static_cast<value_type>(*it));
       ++it;
     }
     std::size_t added = 0;
@@ -295,6 +357,7 @@ class score_histogram {
 
  private:
   static constexpr std::size_t local_tally_points = 64;
+  static constexpr std::size_t not_a_bin = std::numeric_limits<std::size_t>::max();
 
   struct bin {
     std::uint64_t unit_answers = 0;      // answers added without a weight (weight 1 each)

@@ -63,6 +63,12 @@ class kind_set {
   }
   [[nodiscard]] constexpr bool contains(event_kind k) const noexcept { return (bits_ & bit(k)) != 0; }
   [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }
+  /// The set with exactly these bits (bit k = kind k), as saved.
+  [[nodiscard]] static constexpr kind_set from_bits(std::uint32_t bits) noexcept {
+    kind_set s;
+    s.bits_ = bits;
+    return s;
+  }
   /// Every kind, built-in and host-defined.
   [[nodiscard]] static constexpr kind_set all() noexcept {
     kind_set s;

@@ -4,6 +4,13 @@
 // An event lands in the period of its own time, so out-of-order input gives the same state as sorted
 // input. An optional bound on lateness rejects (and counts) events older than the latest time seen
 // minus the bound: that bound makes the result depend on arrival order, by design.
+//
+// Times: a window holds the periods of the calendar range of events/time.hpp (the years -32766 ..
+// 32766, earliest_period_time .. latest_period_time), so that every bucket's period can be started,
+// ended and labelled. add_at rejects a time outside it as bad input (rejection_reason::
+// time_out_of_range, through the policy passed last, else cxm::invalid_event); bucket_at throws
+// cxm::invalid_event. The lateness bound is any count of milliseconds >= 0: the earliest accepted time
+// is saturating_sub(watermark, bound), never an overflow. load checks the same ranges.
 
 #include <algorithm>
 #include <chrono>
@@ -11,12 +18,17 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <boost/container/flat_map.hpp>
 
 #include "cxm/core/accumulator.hpp"
+#include "cxm/core/error.hpp"
+#include "cxm/core/invalid_input.hpp"
+#include "cxm/core/iso8601.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
 #include "cxm/events/time.hpp"
@@ -57,27 +69,59 @@ class tumbling {
   [[nodiscard]] std::optional<std::chrono::milliseconds> max_lateness() const noexcept { return max_lateness_; }
   [[nodiscard]] std::optional<timestamp> watermark() const noexcept { return watermark_; }
 
-  /// Whether an observation at `t` is within the lateness bound (always, without a bound).
+  /// Whether an observation at `t` is within the lateness bound (always, without a bound or before
+  /// the first observation): t >= saturating_sub(watermark, bound), so a bound reaching before
+  /// timestamp::min() accepts every time. Only the bound: add_at also checks the calendar range.
   [[nodiscard]] bool accepts(timestamp t) const noexcept {
-    return !max_lateness_ || !watermark_ || t >= *watermark_ - *max_lateness_;
+    return !max_lateness_ || !watermark_ || t >= saturating_sub(*watermark_, *max_lateness_);
   }
 
-  /// The bucket of the period holding `t`, created on first use. Does not check lateness.
+  /// The bucket of the period holding `t`, created on first use. Does not check lateness. Throws
+  /// cxm::invalid_event when `t` is outside the calendar range (in_period_range(t) is false).
   A& bucket_at(timestamp t) {
+    if (!in_period_range(t)) [[unlikely]] throw invalid_event(out_of_range_message(t));
     const period p = period_of(t, unit_);
     auto it = buckets_.find(p.index);
     if (it == buckets_.end()) it = buckets_.emplace(p.index, prototype_).first;
     return it->second;
   }
 
-  /// Folds `args` into the bucket of `t` (A::add(args...)); false when rejected as too late.
+  /// Folds `args` into the bucket of `t` (A::add(args...)) and moves the watermark; false when rejected
+  /// as too late (counted in result().too_late), as outside the calendar range, or by A::add (when it
+  /// returns bool). A time outside the calendar range is bad input: when the last of `args` is a
+  /// bad-input policy (as for A::add), it is called with a time_out_of_range rejection; otherwise
+  /// cxm::invalid_event is thrown. A rejected observation changes nothing but the too-late count.
   template <class... Args>
   bool add_at(timestamp t, Args&&... args) {
+    if (!in_period_range(t)) [[unlikely]] {
+      reject_time(t, args...);
+      return false;
+    }
     if (!accepts(t)) {
       ++too_late_;
       return false;
     }
-    bucket_at(t).add(std::forward<Args>(args)...);
+    // A value A::add rejects (a policy returning false, or throwing) leaves no trace: no new empty
+    // bucket, no move of the watermark.
+    const auto index = period_of(t, unit_).index;
+    auto it = buckets_.find(index);
+    const bool created = it == buckets_.end();
+    if (created) it = buckets_.emplace(index, prototype_).first;
+    bool folded = true;
+    try {
+      if constexpr (std::is_same_v<decltype(it->second.add(std::forward<Args>(args)...)), bool>) {
+        folded = it->second.add(std::forward<Args>(args)...);
+      } else {
+        it->second.add(std::forward<Args>(args)...);
+      }
+    } catch (...) {
+      if (created) buckets_.erase(it);
+      throw;
+    }
+    if (!folded) {
+      if (created) buckets_.erase(it);
+      return false;
+    }
     if (!watermark_ || t > *watermark_) watermark_ = t;
     return true;
   }
@@ -112,11 +156,13 @@ class tumbling {
     return it == buckets_.end() ? nullptr : &it->second;
   }
 
-  /// The merge of the last `periods` periods up to and including the one holding `as_of`.
+  /// The merge of the last `periods` periods up to and including the one holding `as_of`; any `as_of`
+  /// (period_of is exact for every timestamp, and its index is within about ±1.1e11).
   [[nodiscard]] A sliding(std::size_t periods, timestamp as_of) const {
     A out = prototype_;
     const auto last = period_of(as_of, unit_).index;
-    // Clamped: a huge count means "every period up to as_of", never a wrapped-around empty range.
+    // Clamped: a huge count means "every period up to as_of", never a wrapped-around empty range; with
+    // |last| < 2^37, last − 2^40 + 1 cannot overflow.
     const auto span = static_cast<std::int64_t>(std::min<std::size_t>(periods, std::size_t{1} << 40));
     const auto first = last - span + 1;
     for (auto it = buckets_.lower_bound(first); it != buckets_.end() && it->first <= last; ++it) out.merge(it->second);
@@ -166,7 +212,17 @@ class tumbling {
     if (bounded) out.max_lateness_ = std::chrono::milliseconds{lateness};
     const bool has_watermark = r.boolean("tumbling: has watermark");
     const auto watermark = r.i64("tumbling: watermark");
-    if (has_watermark) out.watermark_ = timestamp{std::chrono::milliseconds{watermark}};
+    if (has_watermark) {
+      // The latest accepted time: add_at accepts only times of the calendar range.
+      const timestamp w{std::chrono::milliseconds{watermark}};
+      if (!in_period_range(w)) {
+        io::reader::fail("tumbling: watermark " + format_iso8601(watermark) + " is outside the calendar range (" +
+                         calendar_range_text + ")");
+      }
+      out.watermark_ = w;
+    } else if (watermark != 0) {
+      io::reader::fail("tumbling: watermark value " + format_iso8601(watermark) + " without a watermark");
+    }
     out.too_late_ = r.u64("tumbling: too late");
     // Every bucket type is at format version 1 so far; a newer bucket version will need a reader that
     // carries inner_version to A::load.
@@ -175,6 +231,12 @@ class tumbling {
     std::int64_t previous = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const auto index = r.i64("tumbling: period index");
+      if (!in_period_range(period{out.unit_, index})) {
+        io::reader::fail("tumbling: period index " + std::to_string(index) + " is outside the calendar range of " +
+                         std::string(cxm::to_string(out.unit_)) + " periods (" +
+                         std::to_string(first_period(out.unit_).index) + ".." +
+                         std::to_string(last_period(out.unit_).index) + ", " + calendar_range_text + ")");
+      }
       if (i > 0 && index <= previous) io::reader::fail("tumbling: periods are not strictly increasing");
       previous = index;
       A bucket = A::load(r);
@@ -195,6 +257,32 @@ class tumbling {
   }
 
  private:
+  static constexpr const char* calendar_range_text = "years -32766..32766";
+  static_assert(std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(earliest_period_time)}.year() ==
+                    std::chrono::year{-32766} &&
+                std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(latest_period_time)}.year() ==
+                    std::chrono::year{32766});
+
+  static std::string out_of_range_message(timestamp t) {
+    return "tumbling: time " + format_iso8601(t) + " is outside the calendar range (" + calendar_range_text + ")";
+  }
+
+  /// A time outside the calendar range: to the policy passed last to add_at, if any, else thrown.
+  template <class... Args>
+  static void reject_time(timestamp t, Args&... args) {
+    if constexpr (sizeof...(Args) > 0) {
+      auto& last = std::get<sizeof...(Args) - 1>(std::tie(args...));
+      if constexpr (invalid_policy<decltype(last)>) {
+        last(rejection{rejection_reason::time_out_of_range, "tumbling", "time",
+                       static_cast<double>(t.time_since_epoch().count()),
+                       static_cast<double>(earliest_period_time.time_since_epoch().count()),
+                       static_cast<double>(latest_period_time.time_since_epoch().count())});
+        return;
+      }
+    }
+    throw invalid_event(out_of_range_message(t));
+  }
+
   period_unit unit_ = period_unit::month;
   A prototype_{};
   std::optional<std::chrono::milliseconds> max_lateness_;

@@ -71,8 +71,10 @@ std::vector<std::byte> save_state(const A& state) {
 
 /// Loads a framed image written by save_state for the same type (any format version up to
 /// A::format_version). Throws cxm::format_error, naming the failed check, on any mismatch.
-template <saveable A>
-A load_state(std::span<const std::byte> image) {
+/// `load_args` go to A::load after the reader: io::load_state<cxm::engine<>>(image, prototype) loads
+/// an engine with the metric instances (parameters) of `prototype` and checks the saved ones against them.
+template <saveable A, class... LoadArgs>
+A load_state(std::span<const std::byte> image, const LoadArgs&... load_args) {
   const std::string expected = tag_name(A::type_tag);
   if (image.size() < state_header_size + state_trailer_size) {
     reader::fail("state image of " + std::to_string(image.size()) + " bytes is shorter than the " +
@@ -101,7 +103,7 @@ A load_state(std::span<const std::byte> image) {
                  std::to_string(A::format_version) + ")");
   }
   reader payload(image.subspan(state_header_size, static_cast<std::size_t>(length)), version);
-  A state = A::load(payload);
+  A state = A::load(payload, load_args...);
   payload.expect_end(expected);
   return state;
 }

@@ -44,6 +44,13 @@ struct customer_id_traits<Id> {
   };
   using equal = std::equal_to<>;
   static constexpr bool empty(Id) noexcept { return false; }
+  /// The fewest bytes an id takes in a saved state.
+  static constexpr std::size_t min_encoded_size = 8;
+  /// The id as text, for messages.
+  template <std::integral Key>
+  static std::string text(Key id) {
+    return std::to_string(id);
+  }
   static void save(Id id, io::writer& w) { w.i64(static_cast<std::int64_t>(id)); }
   static Id load(io::reader& r) { return static_cast<Id>(r.i64("customer id")); }
 };
@@ -57,6 +64,11 @@ struct customer_id_traits<std::string> {
   };
   using equal = std::equal_to<>;
   static bool empty(std::string_view id) noexcept { return id.empty(); }
+  static constexpr std::size_t min_encoded_size = 8;
+  /// The id quoted, for messages (at most 64 characters of it).
+  static std::string text(std::string_view id) {
+    return "\"" + std::string(id.substr(0, 64)) + (id.size() > 64 ? "...\"" : "\"");
+  }
   static void save(const std::string& id, io::writer& w) {
     w.u64(id.size());
     w.raw(std::as_bytes(std::span(id.data(), id.size())));
@@ -79,6 +91,18 @@ struct customer_id_traits<uuid> {
   };
   using equal = std::equal_to<>;
   static constexpr bool empty(const uuid& id) noexcept { return id == uuid{}; }
+  static constexpr std::size_t min_encoded_size = 16;
+  /// 8-4-4-4-12 hexadecimal digits, for messages.
+  static std::string text(const uuid& id) {
+    constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < id.bytes.size(); ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+      out += digits[id.bytes[i] >> 4];
+      out += digits[id.bytes[i] & 0xF];
+    }
+    return out;
+  }
   static void save(const uuid& id, io::writer& w) {
     for (const auto b : id.bytes) w.u8(b);
   }

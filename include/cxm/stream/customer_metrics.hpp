@@ -1,26 +1,31 @@
 #pragma once
-// The per-customer metrics of the customer record (one struct of sub-states per customer, so that an
-// event costs one table lookup whatever the number of metrics). Each metric names:
-//   state            a small trivially copyable struct; value-initialised = no events yet;
-//   listens          the kinds it reads;
-//   on(state, obs)   folds in one validated observation;
-//   merge(a, b)      folds b into a (commutative: "latest" is decided by event time, never arrival);
-//   save/load        its payload fields.
-// Sizes are part of the documented layout (docs/architecture.md): activity 52 bytes, spend 16,
-// satisfaction 28; the default record (spend, activity, satisfaction) is 96 bytes.
-// Narrow counters saturate at their maximum and set a flag, reported by the engine; never wrap.
+// The default per-customer metrics of the customer record: activity, spend and satisfaction, written
+// against the per-customer protocol of events/metric.hpp like any metric of a host's own.
+// State sizes are part of the documented record layout (docs/architecture.md, "customer record"):
+// activity 52 bytes, spend 16, satisfaction 28; the default record (spend, activity, satisfaction) is
+// 96 bytes. Narrow counters saturate at their maximum and set a flag (reported by the engine as
+// saturated customers, and in each result); they never wrap.
+//
+// Results (e.on_customer(id).result<cxm::activity>(as_of), ...) give the figures in the host's terms:
+// times as timestamps, scores on the survey's own scale, "no answer" as an empty optional.
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string>
-#include <type_traits>
+#include <string_view>
 
+#include "cxm/core/score_scale.hpp"
+#include "cxm/events/event_kind.hpp"
+#include "cxm/events/kind_registry.hpp"
+#include "cxm/events/metric.hpp"
+#include "cxm/events/observation.hpp"
+#include "cxm/events/time.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
-#include "cxm/events/event_kind.hpp"
-#include "cxm/events/observation.hpp"
 
 namespace cxm {
 
@@ -36,6 +41,17 @@ constexpr bool saturating_add(T& target, std::uint64_t amount) noexcept {
   return false;
 }
 }  // namespace detail
+
+/// What activity reports for one customer as of a time.
+struct activity_result {
+  std::optional<timestamp> first_seen;  ///< empty: no event at or before as_of
+  std::optional<timestamp> last_seen;   ///< the latest event time (to the second), possibly after as_of
+  std::array<std::uint64_t, builtin_kind_count> events_by_kind;  ///< built-in kinds
+  std::uint64_t host_events;            ///< every host-defined kind together
+  std::uint64_t events;                 ///< all of them
+  bool saturated;                       ///< a counter reached its maximum: counts are lower bounds
+  bool includes_later_events;           ///< the customer has events after as_of, counted here too
+};
 
 /// First and last activity, and how many events of each kind.
 struct activity {
@@ -58,16 +74,18 @@ struct activity {
       return 0;
     }
   };
+  static constexpr std::string_view id = "activity";
+  static constexpr std::uint16_t version = 1;
   static constexpr kind_set listens = kind_set::all();
-  static std::string id() { return "activity"; }
 
-  static void on(state& s, const observation& o) noexcept {
+  template <class Context>
+  void on(state& s, const observation& o, const Context&) const noexcept {
     s.first_seen = std::min(s.first_seen, o.seconds);
     s.last_seen = std::max(s.last_seen, o.seconds);
     bump(s, static_cast<std::size_t>(o.kind), 1);
   }
 
-  static void merge(state& a, const state& b) noexcept {
+  void merge(state& a, const state& b) const noexcept {
     a.first_seen = std::min(a.first_seen, b.first_seen);
     a.last_seen = std::max(a.last_seen, b.last_seen);
     bool saturated = b.saturated != 0;
@@ -77,7 +95,27 @@ struct activity {
     if (saturated) a.saturated = 1;
   }
 
-  static void save(const state& s, io::writer& w) {
+  [[nodiscard]] bool saturated(const state& s) const noexcept { return s.saturated != 0; }
+
+  template <class Context>
+  [[nodiscard]] activity_result result(const state& s, const Context& ctx) const {
+    activity_result r{};
+    r.saturated = s.saturated != 0;
+    if (!s.seen() || from_seconds32(s.first_seen) > ctx.as_of()) return r;
+    r.first_seen = from_seconds32(s.first_seen);
+    r.last_seen = from_seconds32(s.last_seen);
+    for (std::size_t k = 0; k < builtin_kind_count; ++k) {
+      r.events_by_kind[k] = s.count(static_cast<event_kind>(k));
+      r.events += r.events_by_kind[k];
+    }
+    r.host_events = s.host_events;
+    r.events += s.host_events;
+    // Times are kept to the second: an event later in as_of's own second is not "later".
+    r.includes_later_events = *r.last_seen > std::chrono::floor<std::chrono::seconds>(ctx.as_of());
+    return r;
+  }
+
+  void save(const state& s, io::writer& w) const {
     w.u32(s.first_seen);
     w.u32(s.last_seen);
     for (const auto c : s.frequent) w.u32(c);
@@ -85,7 +123,7 @@ struct activity {
     for (const auto c : s.rare) w.u16(c);
     w.u8(s.saturated);
   }
-  static state load(io::reader& r) {
+  state load(io::reader& r, std::uint16_t) const {
     state s;
     s.first_seen = r.u32("activity: first_seen");
     s.last_seen = r.u32("activity: last_seen");
@@ -97,6 +135,9 @@ struct activity {
     const bool any = std::any_of(s.frequent.begin(), s.frequent.end(), [](auto c) { return c != 0; }) ||
                      std::any_of(s.rare.begin(), s.rare.end(), [](auto c) { return c != 0; }) || s.host_events != 0;
     if (any != s.seen()) io::reader::fail("activity: first/last seen do not match the event counts");
+    if (!any && (s.first_seen != std::numeric_limits<std::uint32_t>::max() || s.last_seen != 0)) {
+      io::reader::fail("activity: times without any event");
+    }
     return s;
   }
 
@@ -114,38 +155,71 @@ struct activity {
   }
 };
 
-/// Purchase and refund amounts (their counts are in activity).
+struct spend_result {
+  double purchase_amount;  ///< Σ purchase amounts
+  double refund_amount;    ///< Σ refund amounts
+  double net;              ///< purchases − refunds
+};
+
+/// Purchase and refund amounts (their counts are in activity). Plain double sums: their rounding
+/// error is at most n·ε relative (docs/guide/merging.md, "comparing merged states").
 struct spend {
   struct state {
     double purchase_amount = 0.0;
     double refund_amount = 0.0;
     friend constexpr bool operator==(const state&, const state&) = default;
   };
+  static constexpr std::string_view id = "spend";
+  static constexpr std::uint16_t version = 1;
   static constexpr kind_set listens{event_kind::purchase, event_kind::refund};
-  static std::string id() { return "spend"; }
 
-  static void on(state& s, const observation& o) noexcept {
+  template <class Context>
+  void on(state& s, const observation& o, const Context&) const noexcept {
     (o.kind == event_kind::purchase ? s.purchase_amount : s.refund_amount) += o.value;
   }
-  static void merge(state& a, const state& b) noexcept {
+  void merge(state& a, const state& b) const noexcept {
     a.purchase_amount += b.purchase_amount;
     a.refund_amount += b.refund_amount;
   }
-  static void save(const state& s, io::writer& w) {
+  template <class Context>
+  [[nodiscard]] spend_result result(const state& s, const Context&) const noexcept {
+    return {s.purchase_amount, s.refund_amount, s.purchase_amount - s.refund_amount};
+  }
+  void save(const state& s, io::writer& w) const {
     w.f64(s.purchase_amount);
     w.f64(s.refund_amount);
   }
-  static state load(io::reader& r) {
+  state load(io::reader& r, std::uint16_t) const {
     state s;
     s.purchase_amount = r.non_negative_f64("spend: purchase amount");
     s.refund_amount = r.non_negative_f64("spend: refund amount");
     return s;
   }
+  /// The kinds spend reads must carry amounts.
+  void configure(const kind_registry& kinds) const {
+    for (const auto k : {event_kind::purchase, event_kind::refund}) {
+      if (kinds[k].value != value_kind::amount) {
+        throw std::invalid_argument("metric 'spend': " + to_string(k) + " must carry an amount in the kind registry");
+      }
+    }
+  }
+};
+
+/// One customer's answers to one survey, on the survey's own scale.
+struct survey_answers {
+  std::uint64_t answers;            ///< how many (0: never answered)
+  std::optional<int> latest;        ///< the latest answer; ties in one second resolve to the higher score
+  std::optional<timestamp> latest_time;
+  std::optional<double> mean;       ///< empty without answers, or when a counter saturated
+};
+struct satisfaction_result {
+  survey_answers csat, ces, nps;
+  bool includes_later_events;       ///< an answer after as_of is included (latest, mean)
 };
 
 /// Latest and running satisfaction per survey (csat, ces, nps answers). "Latest" is the answer with
 /// the latest time (to the second); answers in the same second resolve to the higher score, so the
-/// result does not depend on arrival order.
+/// result does not depend on arrival order. The answer counts come from activity (declared dependency).
 struct satisfaction {
   static constexpr std::uint8_t no_answer = 0xFF;
   struct state {
@@ -155,30 +229,76 @@ struct satisfaction {
     std::uint8_t saturated = 0;  ///< 1 once a score sum has saturated
     friend constexpr bool operator==(const state&, const state&) = default;
   };
+  static constexpr std::string_view id = "satisfaction";
+  static constexpr std::uint16_t version = 1;
   static constexpr kind_set listens{event_kind::csat_answer, event_kind::ces_answer, event_kind::nps_answer};
-  static std::string id() { return "satisfaction"; }
+  using depends_on = metric_list<activity>;
+  static constexpr std::array<event_kind, 3> surveys{event_kind::csat_answer, event_kind::ces_answer,
+                                                     event_kind::nps_answer};
+
+  /// The survey scales (csat, ces, nps), taken from the kind registry by configure().
+  std::array<score_scale, 3> scales{score_scale{1, 5}, score_scale{1, 7}, score_scale{0, 10}};
+
+  template <class Self, class V>
+  static void parameters(Self& self, V& visit) {
+    visit("csat_scale", self.scales[0]);
+    visit("ces_scale", self.scales[1]);
+    visit("nps_scale", self.scales[2]);
+  }
+  void configure(const kind_registry& kinds) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (kinds[surveys[i]].value != value_kind::score) {
+        throw std::invalid_argument("metric 'satisfaction': " + to_string(surveys[i]) +
+                                    " must carry a score in the kind registry");
+      }
+      scales[i] = kinds[surveys[i]].scale;
+    }
+  }
 
   /// Survey index of an answer kind: csat 0, ces 1, nps 2.
   static constexpr std::size_t survey(event_kind k) noexcept {
     return static_cast<std::size_t>(k) - static_cast<std::size_t>(event_kind::csat_answer);
   }
 
-  /// Uses `o.score_index` (the score minus the scale's low end; the engine keeps scales under 255 points).
+  /// Uses `o.score_index` (the score minus the scale's low end; the registry keeps scales under 255 points).
   /// The sums cannot saturate before 2^32 / 254 ≈ 16.9 million answers of one customer to one survey;
   /// if they do, they stay at the maximum and set `saturated`.
-  static void on(state& s, const observation& o) noexcept {
+  template <class Context>
+  void on(state& s, const observation& o, const Context&) const noexcept {
     const auto i = survey(o.kind);
     const auto score = static_cast<std::uint8_t>(o.score_index);
     if (detail::saturating_add(s.score_sums[i], score)) s.saturated = 1;
     take_latest(s, i, o.seconds, score);
   }
-  static void merge(state& a, const state& b) noexcept {
+  void merge(state& a, const state& b) const noexcept {
     for (std::size_t i = 0; i < 3; ++i) {
       if (detail::saturating_add(a.score_sums[i], b.score_sums[i])) a.saturated = 1;
       if (b.latest[i] != no_answer) take_latest(a, i, b.latest_time[i], b.latest[i]);
     }
   }
-  static void save(const state& s, io::writer& w) {
+  [[nodiscard]] bool saturated(const state& s) const noexcept { return s.saturated != 0; }
+
+  template <class Context>
+  [[nodiscard]] satisfaction_result result(const state& s, const Context& ctx) const {
+    const auto& a = ctx.template get<activity>();
+    satisfaction_result r{};
+    std::array<survey_answers*, 3> out{&r.csat, &r.ces, &r.nps};
+    const auto as_of_second = std::chrono::floor<std::chrono::seconds>(ctx.as_of());
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (s.latest[i] == no_answer) continue;
+      const std::uint64_t n = a.count(surveys[i]);
+      out[i]->answers = n;
+      out[i]->latest = scales[i].low + s.latest[i];
+      out[i]->latest_time = from_seconds32(s.latest_time[i]);
+      if (n > 0 && s.saturated == 0 && a.saturated == 0) {
+        out[i]->mean = scales[i].low + static_cast<double>(s.score_sums[i]) / static_cast<double>(n);
+      }
+      if (*out[i]->latest_time > as_of_second) r.includes_later_events = true;
+    }
+    return r;
+  }
+
+  void save(const state& s, io::writer& w) const {
     for (std::size_t i = 0; i < 3; ++i) {
       w.u32(s.score_sums[i]);
       w.u32(s.latest_time[i]);
@@ -186,7 +306,7 @@ struct satisfaction {
     }
     w.u8(s.saturated);
   }
-  static state load(io::reader& r) {
+  state load(io::reader& r, std::uint16_t) const {
     state s;
     for (std::size_t i = 0; i < 3; ++i) {
       s.score_sums[i] = r.u32("satisfaction: score sum");
@@ -194,6 +314,10 @@ struct satisfaction {
       s.latest[i] = r.u8("satisfaction: latest score");
       if (s.latest[i] == no_answer && (s.latest_time[i] != 0 || s.score_sums[i] != 0)) {
         io::reader::fail("satisfaction: a score sum or time without any answer");
+      }
+      if (s.latest[i] != no_answer && s.latest[i] >= scales[i].points()) {
+        io::reader::fail("satisfaction: latest score offset " + std::to_string(s.latest[i]) + " is outside the scale " +
+                         scales[i].to_string());
       }
     }
     s.saturated = r.u8("satisfaction: saturated");

@@ -24,21 +24,40 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "cxm/core/huge_page_allocator.hpp"
+#include "cxm/events/metric.hpp"
 #include "cxm/stream/customer_id.hpp"
 #include "cxm/stream/dense_record_map.hpp"
 
 namespace cxm {
 
-/// The per-customer record: one base sub-object per metric's state.
+namespace detail {
+/// One sub-state of a record, tagged by its position so that two metrics with the same state type
+/// (or a scalar state such as double) are distinct sub-objects.
+template <std::size_t I, class State>
+struct record_slot {
+  State value{};
+};
+template <class Indices, class... Metrics>
+struct record_base;
+template <std::size_t... I, class... Metrics>
+struct record_base<std::index_sequence<I...>, Metrics...> : record_slot<I, typename Metrics::state>... {};
+}  // namespace detail
+
+/// The per-customer record: the sub-states of `Metrics...` (the closure of the composed per-customer
+/// metrics under depends_on, each once), in that order. Its size is the sum of the states' sizes plus
+/// the padding their alignment needs (docs/architecture.md, "customer record").
 template <class... Metrics>
-struct customer_record : Metrics::state... {
+struct customer_record : detail::record_base<std::index_sequence_for<Metrics...>, Metrics...> {
+  template <class Metric>
+  static constexpr std::size_t index = detail::index_of<Metric, Metrics...>();
+
   template <class Metric>
   [[nodiscard]] typename Metric::state& get() noexcept {
-    return *this;
+    return static_cast<detail::record_slot<index<Metric>, typename Metric::state>&>(*this).value;
   }
   template <class Metric>
   [[nodiscard]] const typename Metric::state& get() const noexcept {
-    return *this;
+    return static_cast<const detail::record_slot<index<Metric>, typename Metric::state>&>(*this).value;
   }
   friend bool operator==(const customer_record& a, const customer_record& b) {
     return ((a.template get<Metrics>() == b.template get<Metrics>()) && ...);
@@ -96,6 +115,20 @@ class customer_table {
   [[nodiscard]] const Record* find(const Key& key) const {
     const auto it = map_.find(lookup_key(key));
     return it == map_.end() ? nullptr : &it->second;
+  }
+
+  /// Which of `parts` parts a customer belongs to (parallel_ingest partitions by customer): the id's
+  /// hash, mixed by another multiplier than the map's so that each part's table still uses every slot.
+  template <class Key>
+  static std::size_t part_of(const Key& key, std::size_t parts) noexcept {
+    const auto h = static_cast<std::uint64_t>(typename customer_id_traits<Id>::hash{}(lookup_key(key)));
+    return static_cast<std::size_t>(((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull) >> 40) % parts;
+  }
+
+  /// Removes the record of `key`; returns whether there was one.
+  template <class Key>
+  bool erase(const Key& key) {
+    return map_.erase(lookup_key(key)) != 0;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }

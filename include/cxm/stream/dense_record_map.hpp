@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <new>
@@ -30,8 +31,9 @@ namespace cxm {
 /// prefetch_record, a few events before the lookup). A lookup costs one index line and the record's lines.
 ///
 /// Offers what customer_table needs: find, find_or_insert, try_emplace, reserve, size, iteration over
-/// (id, record) pairs in insertion order, ==. References stay valid until the table is destroyed, except
-/// while it is small: the first block grows by relocation up to its full size. No erase.
+/// (id, record) pairs in insertion order, ==; and erase and clear (for privacy requests). References stay
+/// valid until the table is destroyed, except while it is small (the first block grows by relocation up to
+/// its full size) and for the records that erase moves or removes (see erase).
 template <class Id, class Record, class Hash = typename customer_id_traits<Id>::hash,
           class Equal = typename customer_id_traits<Id>::equal,
           class Allocator = huge_page_allocator<std::pair<const Id, Record>>>
@@ -191,6 +193,71 @@ class dense_record_map {
     return {iterator(this, insert_new(h, key)), true};
   }
 
+  /// Removes the customer `key` (looked up like find); returns 1, or 0 when it is absent.
+  ///
+  /// Records stay dense: the last record is moved into the erased one's place, so the iteration order is
+  /// the insertion order except that the last customer now stands where the erased one stood. Iterators
+  /// are positions: one at the erased record's place now refers to the moved record (or is end() if the
+  /// erased record was the last), so erasing `it->first` while iterating leaves `it` on the next record
+  /// to visit. Iterators, references and pointers to the moved (formerly last) record, and end(), are
+  /// invalidated; all others stay valid. The index slot is removed by backward-shift deletion (no
+  /// tombstones): lookups probe as if the key had never been inserted. Memory is kept (record blocks and
+  /// index do not shrink); the index stays at most 4/5 full.
+  ///
+  /// Privacy: the erased record is destroyed and its bytes zeroed before the moved record takes its place,
+  /// and the vacated last place is destroyed and zeroed too, so no byte of the erased record stays
+  /// readable in the table's blocks. Memory the record or id owned elsewhere (say, a long string id's heap
+  /// buffer) is released to its allocator by their destructors, not zeroed.
+  ///
+  /// Cost: one lookup, one more probe for the last record's slot, and one hash per index slot of the rest
+  /// of the erased key's probe cluster (the home slot is not stored), each reading that record's id.
+  /// Copies the moved record's id (it is const in the pair), so a string id may allocate: if that throws,
+  /// the table is unchanged.
+  template <class Key>
+  size_type erase(const Key& key) {
+    static_assert(std::is_nothrow_move_constructible_v<Id> && std::is_nothrow_move_constructible_v<Record>,
+                  "dense_record_map::erase moves the last record into the erased one's place");
+    if (index_ == nullptr) return 0;
+    // Everything that can throw, or that reads `key` (which may alias the erased record's id), first.
+    const std::uint64_t h = mixed_hash(key);
+    std::size_t pos = position(h);
+    for (;; pos = (pos + 1) & index_mask_) {
+      const std::uint64_t slot = index_[pos];
+      if (slot == 0) return 0;
+      if (tag_of(slot) == tag(h) && equal_(slot_record(slot).first, key)) break;
+    }
+    const std::size_t erased = record_of(index_[pos]);
+    const std::size_t last = size_ - 1;
+    value_type& hole = record_at(erased);
+    if (erased != last) {
+      value_type& moved = record_at(last);
+      const std::uint64_t moved_hash = mixed_hash(moved.first);
+      const std::uint64_t moved_slot = make_slot(moved_hash, last);
+      std::size_t moved_pos = position(moved_hash);
+      while (index_[moved_pos] != moved_slot) moved_pos = (moved_pos + 1) & index_mask_;
+      Id moved_id(moved.first);  // may throw: nothing has changed yet
+      // From here on nothing throws.
+      index_[moved_pos] = make_slot(moved_hash, erased);
+      destroy_and_zero(hole);
+      ::new (static_cast<void*>(&hole)) value_type(std::piecewise_construct, std::forward_as_tuple(std::move(moved_id)),
+                                                   std::forward_as_tuple(std::move(moved.second)));
+      destroy_and_zero(moved);
+    } else {
+      destroy_and_zero(hole);
+    }
+    --size_;
+    remove_slot(pos);
+    return 1;
+  }
+
+  /// Removes every customer, destroying and zeroing their records (as erase does); keeps the memory:
+  /// record blocks and index, so that refilling allocates nothing. Invalidates every iterator.
+  void clear() noexcept {
+    for (std::size_t i = 0; i < size_; ++i) destroy_and_zero(record_at(i));
+    size_ = 0;
+    if (index_ != nullptr) std::fill_n(index_, index_mask_ + 1, std::uint64_t{0});
+  }
+
   /// Room for `customers` without growing the index; the first block is allocated up to that size.
   void reserve(std::size_t customers) {
     if (customers > max_size_before_growth_) rebuild_index(slots_for(customers));
@@ -299,6 +366,38 @@ class dense_record_map {
     }
   }
 
+  /// Destroys a record and zeroes its bytes (erase and clear: nothing of it stays in the block). The
+  /// compiler may drop stores to storage that a constructor then takes (GCC's -flifetime-dse removes the
+  /// memset before the moved record's construction at -O2), so the zeroes are made visible: an empty asm
+  /// that may read them, or volatile stores elsewhere.
+  static void destroy_and_zero(value_type& v) noexcept {
+    std::destroy_at(&v);
+    void* bytes = static_cast<void*>(&v);
+#if defined(__GNUC__) || defined(__clang__)
+    std::memset(bytes, 0, sizeof(value_type));
+    __asm__ __volatile__("" : : "r"(bytes) : "memory");
+#else
+    auto* volatile_bytes = static_cast<volatile unsigned char*>(bytes);
+    for (std::size_t i = 0; i < sizeof(value_type); ++i) volatile_bytes[i] = 0;
+#endif
+  }
+
+  /// Empties index slot `pos` by backward-shift deletion: each later slot of the probe cluster that may
+  /// sit earlier (its home is not cyclically in (hole, slot]) moves into the hole, which then moves on.
+  void remove_slot(std::size_t pos) noexcept {
+    std::size_t hole = pos;
+    for (std::size_t j = (pos + 1) & index_mask_;; j = (j + 1) & index_mask_) {
+      const std::uint64_t slot = index_[j];
+      if (slot == 0) break;
+      const std::size_t home = position(mixed_hash(slot_record(slot).first));
+      if (((j - home) & index_mask_) >= ((j - hole) & index_mask_)) {
+        index_[hole] = slot;
+        hole = j;
+      }
+    }
+    index_[hole] = 0;
+  }
+
   /// Index slots for `customers` at most 4/5 full: a power of two, at least 16.
   static std::size_t slots_for(std::size_t customers) {
     std::size_t slots = 16;
@@ -386,7 +485,8 @@ class dense_record_map {
 
   void release() noexcept {
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
-      const std::size_t in_block = std::min(block_records, size_ - b * block_records);
+      // Blocks past the records (after erasures) hold none.
+      const std::size_t in_block = size_ > b * block_records ? std::min(block_records, size_ - b * block_records) : 0;
       std::destroy_n(blocks_[b], in_block);
       deallocate_block(blocks_[b], blocks_.size() == 1 ? first_block_capacity_ : block_records);
     }

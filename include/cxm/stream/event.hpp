@@ -7,12 +7,18 @@
 // value: the amount of a purchase or refund (finite, >= 0), the score of a survey answer (on the
 // engine's scale), ignored for other kinds.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cxm/events/event_kind.hpp"
 #include "cxm/events/time.hpp"
@@ -53,7 +59,7 @@ template <class E>
 concept has_event_traits = requires(const E& e) {
   event_traits<E>::customer(e);
   event_traits<E>::time(e);
-  { event_traits<E>::kind(e) } -> std::convertible_to<event_kind>;
+  { event_traits<E>::kind(e) } -> std::same_as<event_kind>;
   { event_traits<E>::value(e) } -> std::convertible_to<double>;
 };
 
@@ -74,6 +80,8 @@ struct traits_projection {
 ///                   [](const Order& o) { return cxm::from_unix_ms(o.ts_ms); },
 ///                   [](const Order&) { return cxm::event_kind::purchase; },
 ///                   [](const Order& o) { return o.total; }}
+/// The kind callable must return a cxm::event_kind: a host enum or string goes through a cxm::kind_map
+/// (never a cast, which would silently misroute kinds whose numbering differs from cxm's).
 template <class Customer, class Time, class Kind, class Value>
 struct projection {
   Customer customer_of;
@@ -87,11 +95,59 @@ struct projection {
   template <class E>
   auto time(const E& e) const -> decltype(time_of(e)) { return time_of(e); }
   template <class E>
-  auto kind(const E& e) const -> decltype(static_cast<event_kind>(kind_of(e))) { return static_cast<event_kind>(kind_of(e)); }
+    requires std::is_invocable_v<const Kind&, const E&>
+  event_kind kind(const E& e) const {
+    static_assert(std::is_same_v<std::remove_cvref_t<std::invoke_result_t<const Kind&, const E&>>, event_kind>,
+                  "cxm::projection: the kind callable must return cxm::event_kind; map a host enum or string "
+                  "with cxm::kind_map");
+    return kind_of(e);
+  }
   template <class E>
   auto value(const E& e) const -> decltype(static_cast<double>(value_of(e))) { return static_cast<double>(value_of(e)); }
 };
 template <class C, class T, class K, class V>
 projection(C, T, K, V) -> projection<C, T, K, V>;
+
+/// The kind no engine accepts: what a kind_map returns for an unmapped key (the event is then rejected
+/// and counted as unknown_kind, never routed to another kind).
+inline constexpr event_kind unmapped_kind = static_cast<event_kind>(0xFF);
+
+/// An explicit mapping from a host's kinds (an enum, a string, an integer code) to cxm's, given once:
+///   const cxm::kind_map<PageEvent> kinds{{PageEvent::page_view, cxm::event_kind::visit},
+///                                        {PageEvent::order, cxm::event_kind::purchase},
+///                                        {PageEvent::refund, cxm::event_kind::refund}};
+///   kinds(PageEvent::order) == cxm::event_kind::purchase; an unmapped key gives cxm::unmapped_kind.
+/// String keys are looked up as std::string_view (no allocation). A key mapped twice is an error.
+template <class Key>
+class kind_map {
+ public:
+  using key_type = std::conditional_t<std::is_same_v<Key, std::string>, std::string, Key>;
+
+  kind_map(std::initializer_list<std::pair<key_type, event_kind>> entries) : entries_(entries) {
+    std::sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 1; i < entries_.size(); ++i) {
+      if (!(entries_[i - 1].first < entries_[i].first)) throw std::invalid_argument("kind_map: a key is mapped twice");
+    }
+  }
+
+  template <class K>
+  [[nodiscard]] event_kind operator()(const K& key) const noexcept {
+    const auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
+                                     [](const auto& entry, const K& k) { return less(entry.first, k); });
+    return it != entries_.end() && !less(key, it->first) ? it->second : unmapped_kind;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  template <class A, class B>
+  static bool less(const A& a, const B& b) noexcept {
+    if constexpr (std::is_same_v<Key, std::string>) {
+      return std::string_view(a) < std::string_view(b);
+    } else {
+      return a < b;
+    }
+  }
+  std::vector<std::pair<key_type, event_kind>> entries_;
+};
 
 }  // namespace cxm

@@ -1,49 +1,107 @@
 #pragma once
-// Parallel ingest: split a random-access range of events into `threads` contiguous parts, ingest
-// each into its own engine on its own thread, then merge the engines in part order. Each part goes
-// through the engine's bulk add (a sized random-access subrange), which prefetches the customers of
+// Parallel ingest: ingest a random-access range of events on `threads` threads, one engine each, then
+// merge the engines in part order. Events are PARTITIONED BY CUSTOMER (a hash of the id): each
+// customer lives in exactly one part, so a per-customer metric that merges exactly only when its
+// customers are not split (exact_only_when_partitioned, events/metric.hpp) stays exact, and the merged
+// report's customers_merged_from_both_sides is 0. Each worker reads the whole range and takes its own
+// customers' events in chunks that go through the engine's bulk add, which prefetches the customers of
 // the events ahead once the table is large. The result equals the sequential pass (exactly for
-// counts, to rounding for floating-point sums), because merge is associative and commutative. An
-// exception thrown on a worker (the default policy on a bad event) is rethrown here after every
-// worker has stopped.
+// counts, to rounding for floating-point sums), because merge is associative and commutative; with a
+// lateness bound, lateness is judged within each part (against that part's latest time). An exception
+// thrown on a worker (the default policy on a bad event) is rethrown here after every worker has stopped.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <span>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <range/v3/range/access.hpp>
 #include <range/v3/range/concepts.hpp>
 #include <range/v3/range/primitives.hpp>
-#include <range/v3/view/subrange.hpp>
 
+#include "cxm/core/invalid_input.hpp"
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/event.hpp"
 
 namespace cxm {
 
-/// Returns the merged engine. `policy` is copied into each worker (its callback may then be called
-/// from several threads at once). Throws std::invalid_argument when threads == 0.
-template <class Engine, ranges::random_access_range R, class P = traits_projection, class Policy = throw_invalid_events>
-  requires ranges::sized_range<R>
-Engine parallel_ingest(const R& events, unsigned threads, const engine_config& config = {}, const P& proj = {},
+namespace detail {
+/// Reads events through pointers to them (a chunk of one part's events), with the host's projection.
+template <class P>
+struct through_pointer {
+  const P* proj;
+  template <class E>
+  decltype(auto) customer(const E* e) const { return proj->customer(*e); }
+  template <class E>
+  decltype(auto) time(const E* e) const { return proj->time(*e); }
+  template <class E>
+  event_kind kind(const E* e) const { return proj->kind(*e); }
+  template <class E>
+  double value(const E* e) const { return static_cast<double>(proj->value(*e)); }
+};
+/// Hands the host's policy the event itself, not the pointer to it.
+template <class Policy>
+struct policy_through_pointer {
+  Policy* policy;
+  template <class E>
+  void operator()(const E* e, const rejection& r) const {
+    if constexpr (std::is_invocable_v<Policy&, const E&, const rejection&>) {
+      (*policy)(*e, r);
+    } else {
+      (*policy)(r);
+    }
+  }
+};
+}  // namespace detail
+
+/// Returns the merged engine. `setup` is an engine_config, or an engine whose configuration and metric
+/// instances (parameters) every part starts from (its data is not copied). `policy` is copied into
+/// each worker (its callback may then be called from several threads at once). Throws
+/// std::invalid_argument when threads == 0.
+template <class Engine, ranges::random_access_range R, class Setup = engine_config, class P = traits_projection,
+          class Policy = throw_invalid>
+  requires ranges::sized_range<R> && (std::is_same_v<Setup, engine_config> || std::is_same_v<Setup, Engine>)
+Engine parallel_ingest(const R& events, unsigned threads, const Setup& setup = {}, const P& proj = {},
                        const Policy& policy = {}) {
   if (threads == 0) throw std::invalid_argument("parallel_ingest: needs at least one thread");
   const auto total = static_cast<std::size_t>(ranges::size(events));
   const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, total));
-  std::vector<Engine> engines(parts, Engine(config));
+  const Engine prototype = [&] {
+    if constexpr (std::is_same_v<Setup, Engine>) {
+      return setup.empty_copy();
+    } else {
+      return Engine(setup);
+    }
+  }();
+  std::vector<Engine> engines(parts, prototype);
   std::vector<std::exception_ptr> errors(parts);
   auto work = [&](std::size_t part) {
     try {
-      const auto from = static_cast<std::ptrdiff_t>(total * part / parts);
-      const auto to = static_cast<std::ptrdiff_t>(total * (part + 1) / parts);
       Policy local = policy;
-      const auto first = ranges::begin(events);
-      // A sized random-access subrange: the engine's bulk add prefetches the customers ahead.
-      engines[part].add(ranges::subrange(first + from, first + to), proj, local);
+      const detail::through_pointer<P> by_pointer{&proj};
+      const detail::policy_through_pointer<Policy> local_by_pointer{&local};
+      using event_type = std::remove_cvref_t<ranges::range_reference_t<const R&>>;
+      // Chunks of this part's events: a sized random-access range for the engine's prefetching bulk add.
+      constexpr std::size_t chunk = 4096;
+      std::vector<const event_type*> mine;
+      mine.reserve(chunk);
+      for (auto it = ranges::begin(events); it != ranges::end(events); ++it) {
+        const event_type& e = *it;
+        if (parts > 1 && Engine::table_type::part_of(proj.customer(e), parts) != part) continue;
+        mine.push_back(&e);
+        if (mine.size() == chunk) {
+          engines[part].add(std::span<const event_type* const>(mine), by_pointer, local_by_pointer);
+          mine.clear();
+        }
+      }
+      engines[part].add(std::span<const event_type* const>(mine), by_pointer, local_by_pointer);
     } catch (...) {
       errors[part] = std::current_exception();
     }

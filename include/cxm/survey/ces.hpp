@@ -3,6 +3,7 @@
 // CES 2.0 as in Dixon, Toman & DeLisi 2013, "The Effortless Experience"): agreement with "The company
 // made it easy for me to handle my issue" on 1..7 (1 strongly disagree, 7 strongly agree). Reported as
 // the mean and as the share of answers at or above a threshold (default 5: "somewhat agree" or more).
+// Adding answers (scores, reliability weights, add_count for frequency weights): survey/scored_answers.hpp.
 
 #include <cstdint>
 #include <limits>

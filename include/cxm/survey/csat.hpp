@@ -2,7 +2,8 @@
 // Customer Satisfaction Score: answers on an integer scale (default 1..5); CSAT is the share of
 // answers in the "satisfied" set (default top-2-box: 4 and 5 on 1..5), reported with the mean, the
 // standard deviation and the full distribution. Intervals and tests: survey/intervals.hpp,
-// survey/compare.hpp.
+// survey/compare.hpp. Adding answers (scores, reliability weights, add_count for frequency weights):
+// survey/scored_answers.hpp. The satisfied-set check is cxm::satisfied_set_error (core/score_scale.hpp).
 
 #include <algorithm>
 #include <cstdint>
@@ -47,7 +48,7 @@ class csat : public detail::scored_answers<csat> {
   csat(score_scale scale, satisfied_set satisfied) : scored_answers(scale), satisfied_(std::move(satisfied)) {
     std::sort(satisfied_.begin(), satisfied_.end());
     satisfied_.erase(std::unique(satisfied_.begin(), satisfied_.end()), satisfied_.end());
-    validate_satisfied(scale, satisfied_);
+    validate_satisfied_set(scale, satisfied_, name);
   }
   /// The top `boxes` scores of `scale` (top-box = 1, top-2-box = 2, ...).
   static csat top_box(score_scale scale, int boxes) {
@@ -93,16 +94,8 @@ class csat : public detail::scored_answers<csat> {
     const auto count = r.u32("csat: satisfied set size");
     if (count > r.remaining() / 4) io::reader::fail("truncated: csat: satisfied set of " + std::to_string(count) + " scores");
     satisfied_set set;
-    for (std::uint32_t i = 0; i < count; ++i) {
-      const int s = r.i32("csat: satisfied score");
-      if (!set.empty() && s <= set.back()) io::reader::fail("csat: satisfied scores are not strictly increasing");
-      set.push_back(s);
-    }
-    try {
-      validate_satisfied(histogram.scale(), set);
-    } catch (const std::invalid_argument& e) {
-      io::reader::fail(e.what());
-    }
+    for (std::uint32_t i = 0; i < count; ++i) set.push_back(r.i32("csat: satisfied score"));
+    if (auto error = satisfied_set_error(histogram.scale(), set)) io::reader::fail("csat: " + *error);
     csat out(histogram.scale(), std::move(set));
     out.histogram_ = std::move(histogram);
     return out;
@@ -111,16 +104,6 @@ class csat : public detail::scored_answers<csat> {
   friend bool operator==(const csat&, const csat&) = default;
 
  private:
-  static void validate_satisfied(const score_scale& scale, const satisfied_set& set) {
-    if (set.empty()) throw std::invalid_argument("csat: the satisfied set is empty");
-    for (const int s : set) {
-      if (!scale.contains(s)) {
-        throw std::invalid_argument("csat: satisfied score " + std::to_string(s) + " is outside the scale " +
-                                    scale.to_string());
-      }
-    }
-  }
-
   satisfied_set satisfied_;  // sorted, unique
 };
 

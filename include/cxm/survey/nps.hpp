@@ -4,7 +4,8 @@
 // detractors 0–6. NPS = share of promoters − share of detractors, in −1..1 (score: −100..100).
 // Variance of one answer's contribution (Rocks 2016, "Interval Estimation for the 'Net Promoter
 // Score'", The American Statistician 70(4)): σ² = p_P + p_D − (p_P − p_D)²; standard error √(σ²/n).
-// Intervals: survey/intervals.hpp.
+// Intervals: survey/intervals.hpp. Adding answers: survey/scored_answers.hpp (add(score) for one
+// answer, add_count(score, n) for n identical answers, add(score, w) for a reliability weight).
 
 #include <cstdint>
 #include <string_view>
