@@ -14,7 +14,7 @@
 #include "cxm/io/state.hpp"
 #include "cxm/io/writer.hpp"
 #include "cxm/stream/customer_id.hpp"
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/customer_table.hpp"
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/engine_config.hpp"

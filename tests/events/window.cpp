@@ -533,10 +533,10 @@ TEST_CASE("A watermark value without the watermark flag is a format_error, as in
   for (const std::int64_t value : {std::int64_t{1}, ms_min, ms_max, ms_of(at(2026y / November / 2))}) {
     CAPTURE(value);
     const crafted_window f{.has_watermark = false, .watermark = value, .indices = {}};
-    CHECK(load_error(image_of(f)) == "tumbling: watermark value " + cxm::format_iso8601(value) + " without a watermark");
+    CHECK(load_error(image_of(f)) == "tumbling: watermark value " + cxm::format_iso8601(value) + " without its flag");
   }
   CHECK(load_error(image_of(crafted_window{.has_watermark = false, .watermark = ms_of(at(2026y / November / 2)), .indices = {}})) ==
-        "tumbling: watermark value 2026-11-02T00:00:00Z without a watermark");
+        "tumbling: watermark value 2026-11-02T00:00:00Z without its flag");
   // No flag and 0: an empty window.
   const crafted_window empty{};
   REQUIRE(load_error(image_of(empty)).empty());
@@ -600,5 +600,5 @@ TEST_CASE("The committed v1 tumbling<nps> image has a watermark with its flag, a
   cxm::io::writer crc;
   crc.raw(edited);
   crc.u32(cxm::io::crc32(edited));
-  CHECK(load_error(crc.bytes()) == "tumbling: watermark value 2026-11-02T00:00:00Z without a watermark");
+  CHECK(load_error(crc.bytes()) == "tumbling: watermark value 2026-11-02T00:00:00Z without its flag");
 }

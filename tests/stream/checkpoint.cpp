@@ -89,7 +89,7 @@ TEST_CASE("A checkpoint keeps the watermark, so the lateness bound applies after
   }
   auto resumed = cxm::io::load_state<cxm::engine<>>(cxm::io::save_state(first));
   // The watermark is t + 3 h: t + 1.5 h is too late for both, t + 2 h is just in time.
-  cxm::skip_invalid_events skip{};
+  cxm::skip_invalid skip{};
   for (auto* e : {&uninterrupted, &resumed}) {
     CHECK_FALSE(e->add(ev(3, t + 3 * hour / 2, event_kind::visit), cxm::traits_projection{}, skip));
     CHECK(e->add(ev(3, t + 2 * hour, event_kind::visit), cxm::traits_projection{}, skip));

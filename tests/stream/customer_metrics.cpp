@@ -1,8 +1,8 @@
-// Tests for the per-customer metrics (include/cxm/stream/customer_metrics.hpp): activity, spend and
+// Tests for the per-customer metrics (include/cxm/events/customer_metrics.hpp): activity, spend and
 // satisfaction, against hand-worked expectations read through their results; saturation of the narrow
 // counters and the documented sizes, read from their states; validation on load.
 
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 
 #include <algorithm>
 #include <array>

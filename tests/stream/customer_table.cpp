@@ -12,7 +12,7 @@
 
 #include <doctest/doctest.h>
 
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/engine.hpp"
 #include "stream/stream_support.hpp"
 

@@ -25,7 +25,7 @@
 
 #include <doctest/doctest.h>
 
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/parallel.hpp"
 #include "stream/stream_support.hpp"
@@ -734,7 +734,7 @@ TEST_CASE("engine<>: add(range) with prefetching equals one add per event, and t
   REQUIRE(s.threshold_event + 50'000 < s.events.size());  // most of the stream goes through the prefetch path
   const auto config = cxm::test::config_for(s.spec);
   std::size_t callbacks = 0;
-  const cxm::skip_invalid_events skip{[&callbacks](const cxm::event<>&, const cxm::rejection&) { ++callbacks; }};
+  const cxm::skip_invalid skip{[&callbacks](const cxm::event<>&, const cxm::rejection&) { ++callbacks; }};
 
   cxm::engine<> bulk(config);
   REQUIRE(s.events.size() == s.valid.size() + 3);
@@ -809,12 +809,12 @@ TEST_CASE("parallel_ingest over a table past the prefetch threshold equals the s
   const auto two_threads = cxm::parallel_ingest<cxm::engine<>>(s.valid, 2, config);
   cxm::test::same_engine(two_threads, sequential, s.spec.to);
 
-  // Bad events past the threshold are counted under skip_invalid_events...
+  // Bad events past the threshold are counted under skip_invalid...
   const auto counted = cxm::parallel_ingest<cxm::engine<>>(s.events, 2, config, cxm::traits_projection{},
-                                                           cxm::skip_invalid_events{});
+                                                           cxm::skip_invalid{});
   CHECK(counted.report(s.spec.to).rejected.total == 3);
   cxm::engine<> skipping(config);
-  CHECK(skipping.add(s.events, cxm::traits_projection{}, cxm::skip_invalid_events{}) == s.valid.size());
+  CHECK(skipping.add(s.events, cxm::traits_projection{}, cxm::skip_invalid{}) == s.valid.size());
   cxm::test::same_engine(counted, skipping, s.spec.to);
   // ...and rethrown under the default policy.
   CHECK_THROWS_AS(cxm::parallel_ingest<cxm::engine<>>(s.events, 2, config), cxm::invalid_event);

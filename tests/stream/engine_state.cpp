@@ -85,7 +85,7 @@ TEST_CASE("A saved watermark outside the representable range is refused by name,
   bad = image;
   bad[watermark_offset] = std::byte{0};
   fix_crc(bad);
-  CHECK(load_error(bad) == "engine: watermark: a value without its flag");
+  CHECK(load_error(bad) == "engine: watermark value 2026-03-01T02:00:00Z without its flag");
   // A first event time after the watermark.
   bad = image;
   put_u64(bad, watermark_offset + 10, get_u64(image, watermark_offset + 1) + 1);

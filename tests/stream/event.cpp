@@ -369,7 +369,7 @@ TEST_CASE("Host enum kinds routed through a kind_map reach the right metrics; an
   };
   cxm::engine<std::string> e;
   std::vector<cxm::rejection> rejected;
-  CHECK(e.add(clicks, proj, cxm::skip_invalid_events{[&](const cxm::rejection& why) { rejected.push_back(why); }}) == 5);
+  CHECK(e.add(clicks, proj, cxm::skip_invalid{[&](const cxm::rejection& why) { rejected.push_back(why); }}) == 5);
   REQUIRE(rejected.size() == 1);
   CHECK(rejected[0].reason == cxm::rejection_reason::unknown_kind);
   CHECK(rejected[0].message() == "engine: kind 255 is not a kind in use (allowed 0..11) (customer \"ben\")");

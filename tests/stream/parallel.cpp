@@ -161,11 +161,11 @@ TEST_CASE("A bad event on a worker is rethrown as cxm::invalid_event after every
   events[7'777] = {1, cxm::from_unix_ms(1'700'000'000'000), event_kind::purchase,
                    std::numeric_limits<double>::quiet_NaN()};
   CHECK_THROWS_WITH_AS(cxm::parallel_ingest<cxm::engine<>>(events, 4, cxm::test::config_for(spec)),
-                       "engine: amount nan is not finite (allowed: a finite number >= 0) (customer 1)",
+                       "engine: purchase amount nan is not finite (allowed: a finite number >= 0) (customer 1)",
                        cxm::invalid_event);
 }
 
-TEST_CASE("Under skip_invalid_events every worker counts and reports its rejections") {
+TEST_CASE("Under skip_invalid every worker counts and reports its rejections") {
   cxm::test::stream_spec spec;
   spec.events = 10'000;
   spec.customers = 500;
@@ -181,7 +181,7 @@ TEST_CASE("Under skip_invalid_events every worker counts and reports its rejecti
   events[9'999] = {4, t, static_cast<event_kind>(30), 0.0};
 
   std::atomic<int> calls{0};
-  const cxm::skip_invalid_events policy{[&calls](const cxm::event<>&, const cxm::rejection&) { ++calls; }};
+  const cxm::skip_invalid policy{[&calls](const cxm::event<>&, const cxm::rejection&) { ++calls; }};
   const auto config = cxm::test::config_for(spec);
   const auto parallel = cxm::parallel_ingest<cxm::engine<>>(events, 4, config, cxm::traits_projection{}, policy);
   CHECK(calls.load() == 5);
@@ -194,6 +194,6 @@ TEST_CASE("Under skip_invalid_events every worker counts and reports its rejecti
   CHECK(r.events == 10'000 - 5);
 
   cxm::engine<> sequential(config);
-  CHECK(sequential.add(events, cxm::traits_projection{}, cxm::skip_invalid_events{}) == 10'000 - 5);
+  CHECK(sequential.add(events, cxm::traits_projection{}, cxm::skip_invalid{}) == 10'000 - 5);
   cxm::test::same_engine(parallel, sequential, spec.to);
 }

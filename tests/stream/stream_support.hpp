@@ -19,7 +19,7 @@
 
 #include <doctest/doctest.h>
 
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/engine.hpp"
 #include "cxm/stream/event.hpp"
 #include "cxm/events/time.hpp"

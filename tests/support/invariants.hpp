@@ -1,5 +1,5 @@
 #pragma once
-// The invariants every accumulator must keep (DESIGN.md, "The accumulator contract"), as one generic
+// The invariants every accumulator must keep (docs/architecture.md, "The accumulator contract"), as one generic
 // doctest routine:
 //   - a default/empty state with the same parameters is merge's identity;
 //   - random 3-way associativity, and commutativity where promised;

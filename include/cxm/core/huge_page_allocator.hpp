@@ -3,7 +3,7 @@
 //
 // Why: at a million customers the customer table (~100 MB) is far larger than the caches and the TLB,
 // so every event costs a page walk as well as a memory miss. Backing the table with 2 MiB pages
-// removes most page walks (DESIGN.md, "Performance rules": 8–13 → 16–20 M events/s measured here).
+// removes most page walks (docs/benchmarks.md has the figures measured with and without it).
 // Blocks of at least `huge_page_size` are allocated 2 MiB-aligned and marked with
 // madvise(MADV_HUGEPAGE) (Linux; elsewhere, and for small blocks, it is plain operator new).
 // Whether the kernel grants huge pages depends on /sys/kernel/mm/transparent_hugepage/enabled

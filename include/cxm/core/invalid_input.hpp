@@ -1,9 +1,10 @@
 #pragma once
-// The bad-input policy (DESIGN.md, "Bad input"). An observation that cannot be folded in is described
+// The bad-input policy (docs/architecture.md, "Bad input"). An observation that cannot be folded in is described
 // by a `rejection`; what happens to it is the caller's choice of policy:
 //   cxm::throw_on_invalid            (the default) throws cxm::invalid_event with rejection::message();
 //   cxm::skip_invalid{counts, cb}    counts it by reason in a mergeable rejection_counts and hands
-//                                    it to the callback `cb`, so the host keeps it.
+//                                    it to the callback `cb`, so the host keeps it (the engine takes
+//                                    cxm::skip_invalid{cb}, with cb(event, rejection), and counts itself).
 // Nothing is folded in when an observation is rejected.
 
 #include <array>
@@ -234,21 +235,43 @@ struct ignore_rejected {
   constexpr void operator()(const rejection&) const noexcept {}
 };
 
-/// Skip the observation, count it by reason and hand it to `callback`.
+/// Skip the observation: count it by reason (when given a rejection_counts) and hand it to
+/// `callback`, so the host keeps it. The one skipping policy of every layer:
+///   cxm::skip_invalid{counts}              a survey accumulator's rejections, counted in `counts`
+///   cxm::skip_invalid{counts, callback}    counted, and each handed to callback(rejection)
+///   cxm::skip_invalid{callback}            the engine (which counts every rejection itself): callback
+///                                          gets (event, rejection) when it takes them, else (rejection)
+///   cxm::skip_invalid{}                    skipped; only the engine's own counts keep them
+/// The callback is mutable: a const policy object still hands rejections to a stateful callback.
 template <class Callback = ignore_rejected>
 class skip_invalid {
  public:
+  skip_invalid() = default;
+  explicit skip_invalid(Callback callback) : callback_(std::move(callback)) {}
   explicit skip_invalid(rejection_counts& counts, Callback callback = {})
       : counts_(&counts), callback_(std::move(callback)) {}
-  void operator()(const rejection& r) {
-    counts_->add(r.reason);
+
+  void operator()(const rejection& r) const {
+    if (counts_ != nullptr) counts_->add(r.reason);
     callback_(r);
+  }
+  /// With the rejected observation itself (the engine hands over the host's event).
+  template <class Observation>
+  void operator()(const Observation& x, const rejection& r) const {
+    if (counts_ != nullptr) counts_->add(r.reason);
+    if constexpr (std::is_invocable_v<Callback&, const Observation&, const rejection&>) {
+      callback_(x, r);
+    } else {
+      callback_(r);
+    }
   }
 
  private:
-  rejection_counts* counts_;
-  Callback callback_;
+  rejection_counts* counts_ = nullptr;
+  mutable Callback callback_{};
 };
+template <class Callback>
+skip_invalid(Callback) -> skip_invalid<Callback>;
 template <class Callback>
 skip_invalid(rejection_counts&, Callback) -> skip_invalid<Callback>;
 skip_invalid(rejection_counts&) -> skip_invalid<ignore_rejected>;

@@ -1,7 +1,7 @@
 #pragma once
 // The kinds of customer event cxm understands, and room for a host's own kinds.
-// Built-in kinds are 0..11; a host defines its own with cxm::host_kind(n) (n = 0..19), each with its
-// own engagement weight in the engine's configuration.
+// Built-in kinds are 0..11; a host defines its own with cxm::host_kind(n) (n = 0..19) and declares
+// them, with what their events carry, in the engine's kind registry (events/kind_registry.hpp).
 
 #include <array>
 #include <cstddef>
@@ -32,7 +32,7 @@ inline constexpr std::size_t builtin_kind_count = 12;
 /// Built-in plus host-defined kinds.
 inline constexpr std::size_t max_event_kinds = 32;
 
-/// The n-th host-defined kind (n < 20). Host kinds are counted and weighted like built-in ones.
+/// The n-th host-defined kind (n < 20). Host kinds are counted like built-in ones.
 /// For n >= 20 it returns a kind that no engine accepts (rejected as unknown_kind).
 constexpr event_kind host_kind(unsigned n) noexcept {
   return n < max_event_kinds - builtin_kind_count ? static_cast<event_kind>(builtin_kind_count + n)

@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "cxm/core/invalid_input.hpp"
 #include "cxm/core/score_scale.hpp"
@@ -125,10 +126,10 @@ class kind_registry {
   [[nodiscard]] rejection rejection_of(event_kind kind, double value) const {
     constexpr double inf = std::numeric_limits<double>::infinity();
     const kind_info& info = (*this)[kind];
+    const std::string_view field = value_field(kind, info.value);
     if (info.value == value_kind::score) {
-      if (auto why = check_score(info.scale, value, "engine", score_field(kind))) return *why;
+      if (auto why = check_score(info.scale, value, "engine", field)) return *why;
     }
-    const std::string_view field = info.value == value_kind::quantity ? "quantity" : "amount";
     if (!std::isfinite(value)) {
       return rejection{rejection_reason::amount_not_finite, "engine", field, value,
                        info.value == value_kind::quantity ? -inf : 0.0, inf};
@@ -194,17 +195,20 @@ class kind_registry {
   }
 
  private:
-  /// "nps_answer score", "host_kind_3 score": the field of a score rejection.
-  static std::string_view score_field(event_kind kind) noexcept {
-    static constexpr std::array<std::string_view, max_event_kinds> names{
-        "purchase score", "refund score", "visit score", "interaction score", "loyalty score", "referral score",
-        "support_contact score", "signup score", "cancel score", "csat_answer score", "ces_answer score",
-        "nps_answer score", "host_kind_0 score", "host_kind_1 score", "host_kind_2 score", "host_kind_3 score",
-        "host_kind_4 score", "host_kind_5 score", "host_kind_6 score", "host_kind_7 score", "host_kind_8 score",
-        "host_kind_9 score", "host_kind_10 score", "host_kind_11 score", "host_kind_12 score", "host_kind_13 score",
-        "host_kind_14 score", "host_kind_15 score", "host_kind_16 score", "host_kind_17 score", "host_kind_18 score",
-        "host_kind_19 score"};
-    return names[static_cast<std::size_t>(kind) % max_event_kinds];
+  /// "nps_answer score", "purchase amount", "host_kind_3 quantity": the field of a value's rejection.
+  static std::string_view value_field(event_kind kind, value_kind value) {
+    static const std::array<std::string, 3 * max_event_kinds> names = [] {
+      std::array<std::string, 3 * max_event_kinds> out;
+      for (std::size_t k = 0; k < max_event_kinds; ++k) {
+        const auto name = to_string(static_cast<event_kind>(k));
+        out[k] = name + " amount";
+        out[max_event_kinds + k] = name + " quantity";
+        out[2 * max_event_kinds + k] = name + " score";
+      }
+      return out;
+    }();
+    const std::size_t row = value == value_kind::quantity ? 1 : value == value_kind::score ? 2 : 0;
+    return names[row * max_event_kinds + static_cast<std::size_t>(kind) % max_event_kinds];
   }
 
   static void check_info(event_kind kind, const kind_info& info) {

@@ -190,20 +190,24 @@ template <class R, class P>
 struct is_duration<std::chrono::duration<R, P>> : std::true_type {};
 
 /// One parameter's encoding: a type code (so that a changed parameter type is an error, not a
-/// misread), then the value. Supported: bool, integers, enums, double, durations, score_scale,
+/// misread; a container's code includes its element's), then the value. A parameter's value must be
+/// loadable: a metric refuses NaN or infinite doubles in its constructor or configure(). Supported: bool, integers, enums, double, durations, score_scale,
 /// kind_set, std::string, and std::vector / std::array / std::optional of these.
 template <class T>
 struct param_codec {
   static constexpr std::uint8_t code() {
     if constexpr (std::is_same_v<T, bool>) return 1;
-    else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) return 2;
+    else if constexpr (std::is_enum_v<T> || (std::is_integral_v<T> && std::is_signed_v<T>)) return 2;
+    else if constexpr (std::is_integral_v<T>) return 10;  // unsigned: saved as u64
     else if constexpr (std::is_floating_point_v<T>) return 3;
     else if constexpr (is_duration<T>::value) return 4;
     else if constexpr (std::is_same_v<T, score_scale>) return 5;
     else if constexpr (std::is_same_v<T, kind_set>) return 6;
     else if constexpr (std::is_same_v<T, std::string>) return 7;
-    else if constexpr (is_vector<T>::value || is_std_array<T>::value) return 8;
-    else if constexpr (is_optional<T>::value) return 9;
+    // Containers carry their element's code too: {1, 2} as vector<int> never reads as vector<double>.
+    else if constexpr (is_vector<T>::value) return static_cast<std::uint8_t>(0x40 | param_codec<typename T::value_type>::code());
+    else if constexpr (is_std_array<T>::value) return static_cast<std::uint8_t>(0x80 | param_codec<typename T::value_type>::code());
+    else if constexpr (is_optional<T>::value) return static_cast<std::uint8_t>(0xC0 | param_codec<typename T::value_type>::code());
     else static_assert(sizeof(T) == 0, "cxm: unsupported parameter type (see events/metric.hpp)");
     return 0;
   }
@@ -211,10 +215,10 @@ struct param_codec {
   static void save(io::writer& w, const T& v) {
     if constexpr (std::is_same_v<T, bool>) {
       w.boolean(v);
-    } else if constexpr (std::is_enum_v<T>) {
+    } else if constexpr (std::is_enum_v<T> || (std::is_integral_v<T> && std::is_signed_v<T>)) {
       w.i64(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<T>) {
-      w.i64(static_cast<std::int64_t>(v));
+      w.u64(static_cast<std::uint64_t>(v));
     } else if constexpr (std::is_floating_point_v<T>) {
       w.f64(static_cast<double>(v));
     } else if constexpr (is_duration<T>::value) {
@@ -241,9 +245,15 @@ struct param_codec {
       return r.boolean(what);
     } else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) {
       using U = std::conditional_t<std::is_enum_v<T>, std::underlying_type<T>, std::type_identity<T>>;
-      const auto v = r.i64(what);
-      if (!std::in_range<typename U::type>(v)) io::reader::fail(what + " is out of range: " + std::to_string(v));
-      return static_cast<T>(v);
+      if constexpr (std::is_enum_v<T> || std::is_signed_v<T>) {
+        const auto v = r.i64(what);
+        if (!std::in_range<typename U::type>(v)) io::reader::fail(what + " is out of range: " + std::to_string(v));
+        return static_cast<T>(v);
+      } else {
+        const auto v = r.u64(what);
+        if (!std::in_range<T>(v)) io::reader::fail(what + " is out of range: " + std::to_string(v));
+        return static_cast<T>(v);
+      }
     } else if constexpr (std::is_floating_point_v<T>) {
       return static_cast<T>(r.f64(what));
     } else if constexpr (is_duration<T>::value) {
@@ -281,8 +291,10 @@ struct param_codec {
   static std::string text(const T& v) {
     if constexpr (std::is_same_v<T, bool>) {
       return v ? "true" : "false";
-    } else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) {
+    } else if constexpr (std::is_enum_v<T>) {
       return std::to_string(static_cast<std::int64_t>(v));
+    } else if constexpr (std::is_integral_v<T>) {
+      return std::to_string(v);
     } else if constexpr (std::is_floating_point_v<T>) {
       return detail::format_number(static_cast<double>(v));
     } else if constexpr (is_duration<T>::value) {

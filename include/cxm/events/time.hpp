@@ -27,8 +27,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <string_view>
+
+#include "cxm/core/iso8601.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
 
 namespace cxm {
 
@@ -241,6 +247,30 @@ inline std::string period::to_string() const {
       break;
   }
   return buf;
+}
+
+/// An optional time in a saved state: a flag, then milliseconds since 1970 (0 without the flag).
+inline void save_optional_time(io::writer& w, const std::optional<timestamp>& t) {
+  w.boolean(t.has_value());
+  w.i64(t ? t->time_since_epoch().count() : 0);
+}
+
+/// Reads an optional time saved by save_optional_time: without its flag the value must be 0, with it
+/// the time must lie in [first, last]; `range` names that range in the message ("the calendar range
+/// (years -32766..32766)"). Throws cxm::format_error naming `what`, with times in ISO 8601.
+inline std::optional<timestamp> load_optional_time(io::reader& r, std::string_view what, timestamp first,
+                                                   timestamp last, std::string_view range) {
+  const bool has = r.boolean(std::string(what) + " flag");
+  const auto ms = r.i64(what);
+  if (!has) {
+    if (ms != 0) io::reader::fail(std::string(what) + " value " + format_iso8601(ms) + " without its flag");
+    return std::nullopt;
+  }
+  const timestamp t{std::chrono::milliseconds{ms}};
+  if (t < first || t > last) {
+    io::reader::fail(std::string(what) + " " + format_iso8601(ms) + " is outside " + std::string(range));
+  }
+  return t;
 }
 
 }  // namespace cxm

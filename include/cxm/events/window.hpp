@@ -184,8 +184,7 @@ class tumbling {
     w.u8(static_cast<std::uint8_t>(unit_));
     w.boolean(max_lateness_.has_value());
     w.i64(max_lateness_ ? max_lateness_->count() : 0);
-    w.boolean(watermark_.has_value());
-    w.i64(watermark_ ? watermark_->time_since_epoch().count() : 0);
+    save_optional_time(w, watermark_);
     w.u64(too_late_);
     prototype_.save(w);
     w.u64(buckets_.size());
@@ -210,19 +209,9 @@ class tumbling {
     if (bounded && lateness < 0) io::reader::fail("tumbling: negative max_lateness");
     if (!bounded && lateness != 0) io::reader::fail("tumbling: max_lateness without a bound");
     if (bounded) out.max_lateness_ = std::chrono::milliseconds{lateness};
-    const bool has_watermark = r.boolean("tumbling: has watermark");
-    const auto watermark = r.i64("tumbling: watermark");
-    if (has_watermark) {
-      // The latest accepted time: add_at accepts only times of the calendar range.
-      const timestamp w{std::chrono::milliseconds{watermark}};
-      if (!in_period_range(w)) {
-        io::reader::fail("tumbling: watermark " + format_iso8601(watermark) + " is outside the calendar range (" +
-                         calendar_range_text + ")");
-      }
-      out.watermark_ = w;
-    } else if (watermark != 0) {
-      io::reader::fail("tumbling: watermark value " + format_iso8601(watermark) + " without a watermark");
-    }
+    // The latest accepted time: add_at accepts only times of the calendar range.
+    out.watermark_ = load_optional_time(r, "tumbling: watermark", earliest_period_time, latest_period_time,
+                                        "the calendar range (" + std::string(calendar_range_text) + ")");
     out.too_late_ = r.u64("tumbling: too late");
     // Every bucket type is at format version 1 so far; a newer bucket version will need a reader that
     // carries inner_version to A::load.

@@ -46,7 +46,7 @@
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
 #include "cxm/stream/customer_id.hpp"
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/customer_table.hpp"
 #include "cxm/stream/engine_config.hpp"
 #include "cxm/stream/event.hpp"
@@ -57,23 +57,6 @@ namespace cxm {
 using default_global_metrics = metric_list<nps_answers, csat_answers, ces_answers, active_customers>;
 /// 96 bytes of state per customer: spend (16) + activity (52) + satisfaction (28).
 using default_customer_metrics = metric_list<spend, activity, satisfaction>;
-
-/// Policy: skip the event (the engine counts it) and hand it with its rejection to `callback(event,
-/// rejection)` or `callback(rejection)`.
-template <class Callback = ignore_rejected>
-struct skip_invalid_events {
-  mutable Callback callback{};  // mutable: a const policy object can still hand events to a stateful callback
-  template <class E>
-  void operator()(const E& e, const rejection& r) const {
-    if constexpr (std::is_invocable_v<Callback&, const E&, const rejection&>) {
-      callback(e, r);
-    } else {
-      callback(r);
-    }
-  }
-};
-template <class Callback>
-skip_invalid_events(Callback) -> skip_invalid_events<Callback>;
 
 /// P reads customer, time, kind and value from E. The kind must be a cxm::event_kind: a host enum or
 /// string is mapped explicitly (cxm::kind_map), never converted by a cast.
@@ -166,8 +149,10 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   static constexpr std::uint16_t format_version = 2;
   /// Bytes of state per customer: the sum of the record's states, plus alignment padding.
   static constexpr std::size_t record_bytes = sizeof(record_type);
-  /// Whether every per-customer metric merges exactly even when both sides hold the same customer.
-  static constexpr bool exact_under_any_merge = !(detail::exact_only_when_partitioned<R> || ...);
+  /// Whether every metric merges exactly even when both sides hold the same customer (no metric
+  /// declares exact_only_when_partitioned).
+  static constexpr bool exact_under_any_merge =
+      !(detail::exact_only_when_partitioned<R> || ...) && !(detail::exact_only_when_partitioned<G> || ...);
 
   /// What a global metric's result and a report-time metric see: the evaluation time, the kind
   /// registry, and the customer table through views restricted to the metric's declared dependencies.
@@ -225,7 +210,9 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     std::optional<timestamp> watermark;  ///< the latest event time seen
     /// true when events later than as_of were seen: the cumulative figures below (events,
     /// events_by_kind, rejected, customers, and global metrics over all events such as nps, csat,
-    /// ces) then include them. Windows, active customers and per-customer results are cut at as_of.
+    /// ces) then include them. Windows leave out the periods after as_of's (as_of's own period holds
+    /// its events up to the watermark), active customers count no activity after as_of, and each
+    /// per-customer result says in its own includes_later_events whether it covers later events.
     bool includes_later_events;
     std::uint64_t events;                                       ///< accepted events
     std::array<std::uint64_t, max_event_kinds> events_by_kind;  ///< accepted events by kind
@@ -585,7 +572,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     if constexpr (std::is_invocable_v<Policy&, const E&, const rejection&>) {
       on_invalid(e, why);
     } else {
-      on_invalid(why);  // a core policy: cxm::throw_on_invalid, cxm::skip_invalid{counts, callback}
+      on_invalid(why);  // cxm::throw_on_invalid, or a policy that takes the rejection alone
     }
   }
 
@@ -665,24 +652,11 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   // --- saving and loading -----------------------------------------------------------------------
-  static void save_optional_time(io::writer& w, const std::optional<timestamp>& t) {
-    w.boolean(t.has_value());
-    w.i64(t ? t->time_since_epoch().count() : 0);
-  }
-  /// A saved optional time: its value must be 0 without the flag, and representable with it.
-  static std::optional<timestamp> load_optional_time(io::reader& r, std::string_view what) {
-    const bool has = r.boolean(std::string(what) + " flag");
-    const auto ms = r.i64(what);
-    if (!has) {
-      if (ms != 0) io::reader::fail(std::string(what) + ": a value without its flag");
-      return std::nullopt;
-    }
-    const timestamp t{std::chrono::milliseconds{ms}};
-    if (!representable(t)) {
-      io::reader::fail(std::string(what) + " " + format_iso8601(ms) + " is outside the representable range " +
-                       format_iso8601(earliest_time) + " .. " + format_iso8601(latest_time));
-    }
-    return t;
+  /// A saved optional time of the engine: representable (1970..2106), as every accepted event time is.
+  static std::optional<timestamp> load_event_time(io::reader& r, std::string_view what) {
+    static const std::string range =
+        "the representable range " + format_iso8601(earliest_time) + " .. " + format_iso8601(latest_time);
+    return load_optional_time(r, what, earliest_time, latest_time, range);
   }
 
   /// Event counts by kind: none for a kind the registry does not have in use.
@@ -793,8 +767,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     out.config_ = engine_config::load(r);
     out.load_events_by_kind(r);
     out.rejections_ = rejection_counts::load(r);
-    out.watermark_ = load_optional_time(r, "engine: watermark");
-    out.earliest_ = load_optional_time(r, "engine: first event time");
+    out.watermark_ = load_event_time(r, "engine: watermark");
+    out.earliest_ = load_event_time(r, "engine: first event time");
     if (out.watermark_.has_value() != out.earliest_.has_value() || (out.watermark_ && *out.earliest_ > *out.watermark_)) {
       io::reader::fail("engine: the first and latest event times do not agree");
     }
@@ -829,9 +803,11 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
   template <class M>
   void load_global(io::reader& r, M& metric, state_of<M>& state) {
-    load_frame_header(r, metric, config_.kinds);
+    // The payload's reader carries the saved version: a state type that reads older layouts asks it
+    // (r.format_version()), as with io::load_state.
+    const auto version = load_frame_header(r, metric, config_.kinds);
     const auto length = r.length("engine: metric '" + std::string(M::id) + "' payload", 1);
-    io::reader payload(r.raw(length, "engine: metric payload"), M::version);
+    io::reader payload(r.raw(length, "engine: metric payload"), version);
     if constexpr (requires { typename M::state; }) {
       state = M::state::load(payload);
       // The state must have the metric's parameters (scale, satisfied set, ...): merging it into a
@@ -911,7 +887,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     out.global_states_ = out.make_global_states(std::index_sequence_for<G...>{});
     out.load_events_by_kind(r);
     out.rejections_ = rejection_counts::load(r);
-    out.watermark_ = load_optional_time(r, "engine: watermark");
+    out.watermark_ = load_event_time(r, "engine: watermark");
     out.load_v1_globals(r, std::index_sequence_for<G...>{});
     const auto customers = r.length("engine: customers", out.min_customer_bytes());
     out.table_.reserve(customers);

@@ -16,7 +16,7 @@
 #include "cxm/events/observation.hpp"
 #include "cxm/events/time.hpp"
 #include "cxm/events/window.hpp"
-#include "cxm/stream/customer_metrics.hpp"
+#include "cxm/events/customer_metrics.hpp"
 #include "cxm/survey/ces.hpp"
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"

@@ -6,7 +6,9 @@
 // 96 bytes. Narrow counters saturate at their maximum and set a flag (reported by the engine as
 // saturated customers, and in each result); they never wrap.
 //
-// Results (e.on_customer(id).result<cxm::activity>(as_of), ...) give the figures in the host's terms:
+// They sit in the events layer, below the metric families, so that any family's metric can declare
+// `depends_on = metric_list<cxm::activity>` (docs/architecture.md, "Layers").
+// Results (e.customer(id)->result<cxm::activity>(as_of), ...) give the figures in the host's terms:
 // times as timestamps, scores on the survey's own scale, "no answer" as an empty optional.
 
 #include <algorithm>
