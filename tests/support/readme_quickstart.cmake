@@ -1,17 +1,22 @@
-# Fails unless the first ```cpp block of README.md is exactly examples/quickstart.cpp.
+# Fails unless the first block of README.md opened by MARKER (default ```cpp; the event-stream example
+# uses ```c++) is exactly EXAMPLE, so that the README's code is the code that is built and run.
+if(NOT DEFINED MARKER)
+  set(MARKER "```cpp")
+endif()
 file(READ "${README}" readme)
 file(READ "${EXAMPLE}" example)
-string(FIND "${readme}" "```cpp\n" start)
+string(FIND "${readme}" "${MARKER}\n" start)
 if(start EQUAL -1)
-  message(FATAL_ERROR "README.md has no ```cpp block")
+  message(FATAL_ERROR "README.md has no ${MARKER} block")
 endif()
-math(EXPR start "${start} + 7")
+string(LENGTH "${MARKER}\n" marker_length)
+math(EXPR start "${start} + ${marker_length}")
 string(SUBSTRING "${readme}" ${start} -1 rest)
 string(FIND "${rest}" "```" stop)
 string(SUBSTRING "${rest}" 0 ${stop} block)
 if(NOT block STREQUAL example)
   file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/readme_block.cpp" "${block}")
-  message(FATAL_ERROR "README.md's quick start differs from examples/quickstart.cpp "
+  message(FATAL_ERROR "README.md's ${MARKER} block differs from ${EXAMPLE} "
                       "(README's block written to ${CMAKE_CURRENT_BINARY_DIR}/readme_block.cpp)")
 endif()
-message(STATUS "README quick start matches examples/quickstart.cpp")
+message(STATUS "README's ${MARKER} block matches ${EXAMPLE}")
