@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -186,6 +187,11 @@ struct spend {
   template <class Context>
   [[nodiscard]] spend_result result(const state& s, const Context&) const noexcept {
     return {s.purchase_amount, s.refund_amount, s.purchase_amount - s.refund_amount};
+  }
+  /// Equal to `rel` relative (engine::same_figures): sums added in another grouping differ by rounding.
+  [[nodiscard]] bool close(const state& a, const state& b, double rel) const noexcept {
+    auto near = [rel](double x, double y) { return std::abs(x - y) <= rel * std::max({std::abs(x), std::abs(y), 1e-300}); };
+    return near(a.purchase_amount, b.purchase_amount) && near(a.refund_amount, b.refund_amount);
   }
   void save(const state& s, io::writer& w) const {
     w.f64(s.purchase_amount);

@@ -471,6 +471,24 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   /// checks saved parameters against them otherwise: throws cxm::format_error naming the parameter.
   static engine load(io::reader& r, const engine& prototype) { return load_with(r, prototype, true); }
 
+  /// Whether two engines hold the same figures: everything `==` compares, except that per-customer
+  /// floating-point sums (a metric's close(a, b, rel), such as spend's) may differ by `rel` relative,
+  /// as sums added in another grouping do, and that how often merges met a customer on both sides
+  /// is not compared (it records how the engine was built, not a figure). docs/guide/merging.md,
+  /// "Comparing merged states".
+  [[nodiscard]] bool same_figures(const engine& other, double rel = 1e-12) const {
+    if (!(config_ == other.config_) || !same_parameters(other) || events_by_kind_ != other.events_by_kind_ ||
+        !(rejections_ == other.rejections_) || watermark_ != other.watermark_ || earliest_ != other.earliest_ ||
+        !(global_states_ == other.global_states_) || table_.size() != other.table_.size()) {
+      return false;
+    }
+    for (const auto& [id, mine] : table_) {
+      const record_type* theirs = other.table_.find(id);
+      if (theirs == nullptr || !(close_record<R>(mine, *theirs, rel) && ...)) return false;
+    }
+    return true;
+  }
+
   friend bool operator==(const engine& a, const engine& b) {
     return a.config_ == b.config_ && a.events_by_kind_ == b.events_by_kind_ && a.rejections_ == b.rejections_ &&
            a.watermark_ == b.watermark_ && a.earliest_ == b.earliest_ &&
@@ -621,6 +639,16 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     } else {
       (void)state;
       return metric.result(rc);
+    }
+  }
+
+  template <class M>
+  bool close_record(const record_type& a, const record_type& b, double rel) const {
+    const M& metric = std::get<detail::index_of<M, R...>()>(records_);
+    if constexpr (requires { { metric.close(a.template get<M>(), b.template get<M>(), rel) } -> std::same_as<bool>; }) {
+      return metric.close(a.template get<M>(), b.template get<M>(), rel);
+    } else {
+      return a.template get<M>() == b.template get<M>();
     }
   }
 
