@@ -458,8 +458,7 @@ int report_targets(const cxm::bench::counter_reporter& reporter) {
   for (const std::int64_t customers : {small_table, large_table}) {
     const std::string arg = "/customers:" + std::to_string(customers);
     const auto defaults = ratio(rate("engine_add/cxm" + arg), rate("engine_add/cxm_custom" + arg));
-    std::printf("engine_add/cxm_custom at %lld customers: %s x the defaults' time per event, %s%% per added metric
-",
+    std::printf("engine_add/cxm_custom at %lld customers: %s x the defaults' time per event, %s%% per added metric\n",
                 static_cast<long long>(customers), format(defaults, 1, "%.3f").c_str(),
                 format(defaults ? std::optional<double>((*defaults - 1) / 3 * 100) : std::nullopt, 1, "%.1f").c_str());
   }

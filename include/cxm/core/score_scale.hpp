@@ -73,8 +73,12 @@ template <std::floating_point T>
 constexpr bool is_whole(T v) noexcept {
   static_assert(std::numeric_limits<T>::digits <= 64, "cxm: floating-point scores wider than 64 mantissa bits");
   if (!(v - v == T(0))) return false;  // NaN, ±inf
-  T all_whole = 1;
-  for (int i = 1; i < std::numeric_limits<T>::digits; ++i) all_whole *= 2;
+  // 2^(digits − 1), computed once at compile time (not a loop per call on the engine's hot path).
+  constexpr T all_whole = [] {
+    T x = 1;
+    for (int i = 1; i < std::numeric_limits<T>::digits; ++i) x *= 2;
+    return x;
+  }();
   if (v >= all_whole || v <= -all_whole) return true;
   return static_cast<T>(static_cast<std::intmax_t>(v)) == v;
 }
