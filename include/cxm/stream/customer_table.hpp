@@ -85,7 +85,7 @@ class customer_table {
 
   /// The record of `key`, created empty on first sight. One lookup for a known customer.
   template <class Key>
-  Record& find_or_insert(const Key& key) {
+  [[gnu::always_inline]] inline Record& find_or_insert(const Key& key) {
     decltype(auto) k = lookup_key(key);
     if constexpr (requires { map_.find_or_insert(k); }) {
       return map_.find_or_insert(k);
