@@ -46,17 +46,14 @@
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
 #include "cxm/stream/customer_id.hpp"
-#include "cxm/events/customer_metrics.hpp"
 #include "cxm/stream/customer_table.hpp"
 #include "cxm/stream/engine_config.hpp"
 #include "cxm/stream/event.hpp"
-#include "cxm/stream/global_metrics.hpp"
+#include "cxm/stream/default_metrics.hpp"
 
 namespace cxm {
 
-using default_global_metrics = metric_list<nps_answers, csat_answers, ces_answers, active_customers>;
-/// 96 bytes of state per customer: spend (16) + activity (52) + satisfaction (28).
-using default_customer_metrics = metric_list<spend, activity, satisfaction>;
+
 
 /// P reads customer, time, kind and value from E. The kind must be a cxm::event_kind: a host enum or
 /// string is mapped explicitly (cxm::kind_map), never converted by a cast.
@@ -879,31 +876,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
       io::reader::fail("engine: the state was saved by an engine composed as '" + saved + "', this one is '" +
                        v1_composition() + "'");
     }
-    engine_config config;
-    for (std::size_t k = 0; k < max_event_kinds; ++k) {
-      const double w = r.f64("engine_config (v1): engagement weight");
-      if (w < 0) io::reader::fail("engine_config (v1): negative engagement weight");
-    }
-    const auto host_kinds = r.u32("engine_config (v1): host kinds");
-    const score_scale csat_scale{r.i32("engine_config (v1): csat low"), r.i32("engine_config (v1): csat high")};
-    const auto n = r.u32("engine_config (v1): csat satisfied count");
-    if (n > r.remaining() / 4) io::reader::fail("truncated: engine_config (v1): csat satisfied set");
-    for (std::uint32_t i = 0; i < n; ++i) (void)r.i32("engine_config (v1): csat satisfied");
-    const score_scale ces_scale{r.i32("engine_config (v1): ces low"), r.i32("engine_config (v1): ces high")};
-    (void)r.i32("engine_config (v1): ces threshold");
-    const bool bounded = r.boolean("engine_config (v1): has max_lateness");
-    const auto lateness = r.i64("engine_config (v1): max_lateness");
-    if (!bounded && lateness != 0) io::reader::fail("engine_config (v1): max_lateness without a bound");
-    try {
-      if (host_kinds > max_event_kinds - builtin_kind_count) throw std::invalid_argument("too many host kinds");
-      config.kinds.declare_host_kinds(host_kinds);
-      config.kinds.set_scale(event_kind::csat_answer, csat_scale);
-      config.kinds.set_scale(event_kind::ces_answer, ces_scale);
-      if (bounded) config.max_lateness = std::chrono::milliseconds{lateness};
-      config.validate();
-    } catch (const std::invalid_argument& e) {
-      io::reader::fail(std::string("engine_config (v1): ") + e.what());
-    }
+    const engine_config config = engine_config::load_v1(r);
     engine out = prototype.empty_copy();
     out.config_ = config;
     try {
@@ -975,7 +948,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   std::uint64_t merged_from_both_sides_ = 0;
 };
 
-/// The bytes of state per customer of the default composition (checked: 96, docs/architecture.md).
+/// The bytes of state per customer of the default composition (checked: 96, docs/architecture.md,
+/// "customer record").
 inline constexpr std::size_t default_record_bytes = engine<>::record_bytes;
 static_assert(default_record_bytes == 96, "the default customer record is documented as 96 bytes");
 

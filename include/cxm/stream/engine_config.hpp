@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cxm/core/iso8601.hpp"
+#include "cxm/core/score_scale.hpp"
 #include "cxm/events/kind_registry.hpp"
 #include "cxm/io/reader.hpp"
 #include "cxm/io/writer.hpp"
@@ -52,6 +52,39 @@ struct engine_config {
     kinds.save(w);
     w.boolean(max_lateness.has_value());
     w.i64(max_lateness ? max_lateness->count() : 0);
+  }
+
+  /// The configuration of a version-1 engine image (cxm 0.1): engagement weights per kind (which no
+  /// metric read; dropped), host kinds, the csat scale and satisfied set, the ces scale and threshold,
+  /// the lateness bound. The scales become the kind registry's; the satisfied set and the threshold
+  /// are saved again in the 0.1 csat and ces states, whose fit with the metric instances the engine checks.
+  static engine_config load_v1(io::reader& r) {
+    engine_config config;
+    for (std::size_t k = 0; k < max_event_kinds; ++k) {
+      const double w = r.f64("engine_config (v1): engagement weight");
+      if (w < 0) io::reader::fail("engine_config (v1): negative engagement weight");
+    }
+    const auto host_kinds = r.u32("engine_config (v1): host kinds");
+    const score_scale csat_scale{r.i32("engine_config (v1): csat low"), r.i32("engine_config (v1): csat high")};
+    const auto n = r.u32("engine_config (v1): csat satisfied count");
+    if (n > r.remaining() / 4) io::reader::fail("truncated: engine_config (v1): csat satisfied set");
+    for (std::uint32_t i = 0; i < n; ++i) (void)r.i32("engine_config (v1): csat satisfied");
+    const score_scale ces_scale{r.i32("engine_config (v1): ces low"), r.i32("engine_config (v1): ces high")};
+    (void)r.i32("engine_config (v1): ces threshold");
+    const bool bounded = r.boolean("engine_config (v1): has max_lateness");
+    const auto lateness = r.i64("engine_config (v1): max_lateness");
+    if (!bounded && lateness != 0) io::reader::fail("engine_config (v1): max_lateness without a bound");
+    try {
+      if (host_kinds > max_event_kinds - builtin_kind_count) throw std::invalid_argument("too many host kinds");
+      config.kinds.declare_host_kinds(host_kinds);
+      config.kinds.set_scale(event_kind::csat_answer, csat_scale);
+      config.kinds.set_scale(event_kind::ces_answer, ces_scale);
+      if (bounded) config.max_lateness = std::chrono::milliseconds{lateness};
+      config.validate();
+    } catch (const std::invalid_argument& e) {
+      io::reader::fail(std::string("engine_config (v1): ") + e.what());
+    }
+    return config;
   }
 
   static engine_config load(io::reader& r) {
