@@ -31,6 +31,7 @@
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"
 #include "support/invariants.hpp"
+#include "support/calendar.hpp"
 #include "support/same_results.hpp"
 
 static_assert(cxm::accumulator<cxm::tumbling<cxm::nps>, cxm::timed<int>>);
@@ -47,15 +48,7 @@ constexpr cxm::timestamp at(year_month_day d, milliseconds since_midnight = mill
   return sys_days{d} + since_midnight;
 }
 
-/// The period's label from the C library's calendar (independent of cxm's period arithmetic).
-std::string c_label(cxm::timestamp t, const char* format) {
-  const std::time_t s = static_cast<std::time_t>(floor<seconds>(t).time_since_epoch().count());
-  const std::tm* parts = std::gmtime(&s);
-  REQUIRE(parts != nullptr);
-  char buf[32];
-  REQUIRE(std::strftime(buf, sizeof buf, format, parts) > 0);
-  return buf;
-}
+using cxm::test::c_label;
 
 /// `n` random answers on `low..high` at random times in [from, to).
 std::vector<timed<int>> random_answers(std::size_t n, int low, int high, cxm::timestamp from, cxm::timestamp to,

@@ -17,6 +17,7 @@
 #include "cxm/survey/csat.hpp"
 #include "cxm/survey/nps.hpp"
 #include "stream/stream_support.hpp"
+#include "support/calendar.hpp"
 
 namespace {
 
@@ -25,15 +26,7 @@ using cxm::period_unit;
 
 constexpr cxm::timestamp at(year_month_day d) { return sys_days{d}; }
 
-/// The period's label from the C library's calendar (independent of cxm's period arithmetic).
-std::string c_label(cxm::timestamp t, const char* format) {
-  const std::time_t s = static_cast<std::time_t>(floor<seconds>(t).time_since_epoch().count());
-  const std::tm* parts = std::gmtime(&s);
-  REQUIRE(parts != nullptr);
-  char buf[32];
-  REQUIRE(std::strftime(buf, sizeof buf, format, parts) > 0);
-  return buf;
-}
+using cxm::test::c_label;
 
 }  // namespace
 

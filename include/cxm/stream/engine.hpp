@@ -233,10 +233,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   explicit engine(engine_config config, metric_list<G...> globals = {}, metric_list<C...> per_customer = {})
       : config_(validated(std::move(config))),
         globals_(std::move(globals.metrics)),
-        records_(record_instances(per_customer, globals_)) {
-    std::apply([&](auto&... m) { (detail::configure_metric(m, config_.kinds), ...); }, globals_);
-    std::apply([&](auto&... m) { (detail::configure_metric(m, config_.kinds), ...); }, records_);
-    global_states_ = make_global_states(std::index_sequence_for<G...>{});
+        records_(record_instances(per_customer)) {
+    configure_metrics();
   }
 
   [[nodiscard]] const engine_config& config() const noexcept { return config_; }
@@ -503,7 +501,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   /// One instance per record metric: the composed one when listed, a default-constructed one otherwise.
-  static std::tuple<R...> record_instances(const metric_list<C...>& per_customer, const std::tuple<G...>&) {
+  static std::tuple<R...> record_instances(const metric_list<C...>& per_customer) {
     return std::tuple<R...>{record_instance<R>(per_customer)...};
   }
   template <class M>
@@ -513,6 +511,14 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     } else {
       return M{};
     }
+  }
+
+  /// Hands every metric the kind registry (configure), then makes the empty global states from the
+  /// configured metrics. Throws std::invalid_argument when a metric refuses the registry.
+  void configure_metrics() {
+    std::apply([&](auto&... m) { (detail::configure_metric(m, config_.kinds), ...); }, globals_);
+    std::apply([&](auto&... m) { (detail::configure_metric(m, config_.kinds), ...); }, records_);
+    global_states_ = make_global_states(std::index_sequence_for<G...>{});
   }
 
   template <std::size_t... I>
@@ -761,15 +767,6 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     return w.size() + customer_id_traits<Id>::min_encoded_size;
   }
 
-  template <class M>
-  void check_same_as_prototype(const M& loaded, const M& expected) const {
-    try {
-      check_same_parameters(loaded, expected, "load");
-    } catch (const std::invalid_argument& e) {
-      io::reader::fail(std::string("engine: ") + e.what());
-    }
-  }
-
   static engine load_with(io::reader& r, const engine& prototype, bool check_prototype) {
     engine out = r.format_version() == 1 ? load_v1(r, prototype) : load_v2(r, prototype);
     if (check_prototype) {
@@ -880,12 +877,10 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     engine out = prototype.empty_copy();
     out.config_ = config;
     try {
-      std::apply([&](auto&... m) { (detail::configure_metric(m, out.config_.kinds), ...); }, out.globals_);
-      std::apply([&](auto&... m) { (detail::configure_metric(m, out.config_.kinds), ...); }, out.records_);
+      out.configure_metrics();
     } catch (const std::invalid_argument& e) {
       io::reader::fail(std::string("engine (v1): ") + e.what());
     }
-    out.global_states_ = out.make_global_states(std::index_sequence_for<G...>{});
     out.load_events_by_kind(r);
     out.rejections_ = rejection_counts::load(r);
     out.watermark_ = load_event_time(r, "engine: watermark");
