@@ -229,8 +229,7 @@ struct param_codec {
     } else if constexpr (std::is_same_v<T, kind_set>) {
       w.u32(v.bits());
     } else if constexpr (std::is_same_v<T, std::string>) {
-      w.u64(v.size());
-      w.raw(std::as_bytes(std::span(v.data(), v.size())));
+      w.string(v);
     } else if constexpr (is_vector<T>::value || is_std_array<T>::value) {
       w.u64(v.size());
       for (const auto& x : v) param_codec<std::remove_cvref_t<decltype(x)>>::save(w, x);
@@ -268,9 +267,7 @@ struct param_codec {
     } else if constexpr (std::is_same_v<T, kind_set>) {
       return kind_set::from_bits(r.u32(what));
     } else if constexpr (std::is_same_v<T, std::string>) {
-      const auto n = r.length(what, 1);
-      const auto bytes = r.raw(n, what);
-      return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return r.string(what);
     } else if constexpr (is_vector<T>::value) {
       const auto n = r.length(what, 1);
       T out;
@@ -339,8 +336,7 @@ struct parameter_saver {
   io::writer& w;
   template <class T>
   void operator()(std::string_view name, const T& value) {
-    w.u64(name.size());
-    w.raw(std::as_bytes(std::span(name.data(), name.size())));
+    w.string(name);
     w.u8(param_codec<T>::code());
     param_codec<T>::save(w, value);
   }
@@ -352,9 +348,7 @@ struct parameter_loader {
   template <class T>
   void operator()(std::string_view name, T& value) {
     const std::string what = std::string(metric) + ": parameter '" + std::string(name) + "'";
-    const auto n = r.length(what + " name", 1);
-    const auto bytes = r.raw(n, what);
-    const std::string_view saved(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string_view saved = r.string_view(what + " name", what);
     if (saved != name) {
       io::reader::fail(std::string(metric) + ": the state has parameter '" + std::string(saved) + "' where this build has '" +
                        std::string(name) + "'");

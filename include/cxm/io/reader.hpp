@@ -72,6 +72,15 @@ class reader {
     return out;
   }
 
+  /// A string written by writer::string: its length (`length_what`, checked against the bytes left),
+  /// then its bytes (`bytes_what`). The view points into the payload.
+  std::string_view string_view(std::string_view length_what, std::string_view bytes_what) {
+    const auto n = length(length_what, 1);
+    const auto bytes = raw(n, bytes_what);
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+  }
+  std::string string(std::string_view what) { return std::string(string_view(what, what)); }
+
   /// Every payload byte must have been read.
   void expect_end(std::string_view what) const {
     if (remaining() != 0) fail(std::string(what) + ": " + std::to_string(remaining()) + " unread bytes after the state");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -22,6 +23,11 @@ class writer {
   void f64(double v) { put_unsigned(std::bit_cast<std::uint64_t>(v)); }
   void boolean(bool v) { u8(v ? 1 : 0); }
   void raw(std::span<const std::byte> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
+  /// A length-prefixed string: u64 length, then the bytes (no terminator).
+  void string(std::string_view s) {
+    u64(s.size());
+    raw(std::as_bytes(std::span(s.data(), s.size())));
+  }
 
   [[nodiscard]] const std::vector<std::byte>& bytes() const& noexcept { return bytes_; }
   [[nodiscard]] std::vector<std::byte> bytes() && noexcept { return std::move(bytes_); }

@@ -69,15 +69,8 @@ struct customer_id_traits<std::string> {
   static std::string text(std::string_view id) {
     return "\"" + std::string(id.substr(0, 64)) + (id.size() > 64 ? "...\"" : "\"");
   }
-  static void save(const std::string& id, io::writer& w) {
-    w.u64(id.size());
-    w.raw(std::as_bytes(std::span(id.data(), id.size())));
-  }
-  static std::string load(io::reader& r) {
-    const auto n = r.length("customer id length", 1);
-    const auto bytes = r.raw(n, "customer id");
-    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  }
+  static void save(const std::string& id, io::writer& w) { w.string(id); }
+  static std::string load(io::reader& r) { return std::string(r.string_view("customer id length", "customer id")); }
 };
 
 template <>

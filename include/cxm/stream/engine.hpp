@@ -115,15 +115,6 @@ void configure_metric(M& m, const kind_registry& kinds) {
   if constexpr (requires { m.configure(kinds); }) m.configure(kinds);
 }
 
-inline void write_string(io::writer& w, std::string_view s) {
-  w.u64(s.size());
-  w.raw(std::as_bytes(std::span(s.data(), s.size())));
-}
-inline std::string read_string(io::reader& r, std::string_view what) {
-  const auto n = r.length(what, 1);
-  const auto bytes = r.raw(n, what);
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
 }  // namespace detail
 
 template <class Id, class... G, class... C, template <class, class> class Map, class... R>
@@ -434,7 +425,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   void save(io::writer& w) const {
-    detail::write_string(w, composition());
+    w.string(composition());
     config_.save(w);
     for (const auto c : events_by_kind_) w.u64(c);
     rejections_.save(w);
@@ -702,7 +693,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
 
   template <class M>
   static void save_frame_header(io::writer& w, const M& metric) {
-    detail::write_string(w, M::id);
+    w.string(M::id);
     w.u16(M::version);
     io::writer params;
     save_parameters(metric, params);
@@ -713,7 +704,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   /// are read into the metric, which is then configured for the registry. Returns the saved version.
   template <class M>
   static std::uint16_t load_frame_header(io::reader& r, M& metric, const kind_registry& kinds) {
-    const std::string id = detail::read_string(r, "engine: metric id");
+    const std::string id = r.string("engine: metric id");
     if (id != M::id) {
       io::reader::fail("engine: the state has metric '" + id + "' where this engine has '" + std::string(M::id) + "'");
     }
@@ -780,7 +771,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   static engine load_v2(io::reader& r, const engine& prototype) {
-    const std::string saved = detail::read_string(r, "engine: composition");
+    const std::string saved = r.string("engine: composition");
     if (saved != composition()) {
       io::reader::fail("engine: the state was saved by an engine composed as '" + saved + "', this one is '" +
                        composition() + "'");
@@ -868,7 +859,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   /// metric read, are dropped; scales become the kind registry's), the global states in order, then
   /// one row per customer. The metric instances are the prototype's.
   static engine load_v1(io::reader& r, const engine& prototype) {
-    const std::string saved = detail::read_string(r, "engine: composition");
+    const std::string saved = r.string("engine: composition");
     if (saved != v1_composition()) {
       io::reader::fail("engine: the state was saved by an engine composed as '" + saved + "', this one is '" +
                        v1_composition() + "'");
