@@ -375,6 +375,32 @@ TEST_CASE("An event older than the watermark minus max_lateness is rejected as t
   CHECK(unbounded.add(cxm::event<>{1, cxm::earliest_time, event_kind::visit, 0.0}));
 }
 
+TEST_CASE("After a merge the lateness bound counts from the merged watermark, and the accessors report both times") {
+  using std::chrono::hours;
+  cxm::engine_config c;
+  c.max_lateness = hours{1};
+  cxm::engine<> early(c), late(c);
+  CHECK_FALSE(early.watermark().has_value());
+  CHECK_FALSE(early.first_event_time().has_value());
+  REQUIRE(early.add(cxm::event<>{1, t, event_kind::visit, 0.0}));
+  REQUIRE(late.add(cxm::event<>{2, t + hours{10}, event_kind::visit, 0.0}));
+  // Before the merge, t + 8 h is on time for `early` (its watermark is t).
+  auto probe = early;
+  CHECK(probe.add(cxm::event<>{3, t + hours{8}, event_kind::visit, 0.0}));
+  early.merge(late);
+  CHECK(early.watermark() == t + hours{10});
+  CHECK(early.first_event_time() == t);
+  // After it the watermark is t + 10 h: t + 9 h is exactly at the bound, one millisecond earlier is too late.
+  CHECK(early.add(cxm::event<>{3, t + hours{9}, event_kind::visit, 0.0}));
+  CHECK_FALSE(early.add(cxm::event<>{3, t + hours{9} - std::chrono::milliseconds{1}, event_kind::visit, 0.0},
+                        cxm::traits_projection{}, cxm::skip_invalid{}));
+  CHECK(early.report(t).rejected[rejection_reason::too_late] == 1);
+  // Merging an empty engine changes neither time.
+  early.merge(cxm::engine<>(c));
+  CHECK(early.watermark() == t + hours{10});
+  CHECK(early.first_event_time() == t);
+}
+
 TEST_CASE("The value of a kind that carries none is ignored, even when it is NaN") {
   auto e = engine_with_history();
   CHECK(e.add(cxm::event<>{1, t, event_kind::visit, not_a_number}));

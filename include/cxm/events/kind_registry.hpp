@@ -103,23 +103,25 @@ class kind_registry {
   /// Whether `value` is valid for an event of `kind` (a kind in use); if so, `out` is what metrics see.
   /// The hot path: no rejection is built here (see rejection_of).
   [[nodiscard]] bool accepts(event_kind kind, double value, checked_value& out) const noexcept {
+    // The same rules as score_rejection_reason and rejection_of, ordered for speed: a range test first
+    // (NaN fails it, and it bounds the conversion to int), then wholeness for a score.
+    constexpr double finite_max = std::numeric_limits<double>::max();
     const kind_info& info = (*this)[kind];
-    switch (info.value) {
-      case value_kind::none: out = {0.0, 0}; return true;
-      case value_kind::amount:
-        if (!(value >= 0) || !std::isfinite(value)) return false;
-        out = {value, 0};
-        return true;
-      case value_kind::quantity:
-        if (!std::isfinite(value)) return false;
-        out = {value, 0};
-        return true;
-      case value_kind::score:
-        if (score_rejection_reason(info.scale, value)) return false;
-        out = {value, static_cast<std::uint16_t>(static_cast<int>(value) - info.scale.low)};
-        return true;
+    if (info.value == value_kind::none) {
+      out = {0.0, 0};
+      return true;
     }
-    return false;
+    if (info.value == value_kind::score) {
+      if (!(value >= info.scale.low && value <= info.scale.high)) return false;
+      const int score = static_cast<int>(value);
+      if (static_cast<double>(score) != value) return false;
+      out = {value, static_cast<std::uint16_t>(score - info.scale.low)};
+      return true;
+    }
+    const double low = info.value == value_kind::amount ? 0.0 : -finite_max;
+    if (!(value >= low && value <= finite_max)) return false;
+    out = {value, 0};
+    return true;
   }
 
   /// Why `value` is not valid for an event of `kind`, for a value that accepts() refused.

@@ -74,9 +74,10 @@ inline constexpr timestamp latest_period_time =
 /// Whether `t` is in the calendar range [earliest_period_time, latest_period_time].
 constexpr bool in_period_range(timestamp t) noexcept { return t >= earliest_period_time && t <= latest_period_time; }
 
-/// Seconds since 1970 of a representable time (the per-customer resolution).
+/// Seconds since 1970 of a representable time (the per-customer resolution). Precondition:
+/// representable(t) — the time is not negative, so an unsigned division rounds toward the past.
 constexpr std::uint32_t to_seconds32(timestamp t) noexcept {
-  return static_cast<std::uint32_t>(std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(t.time_since_epoch().count()) / 1000u);
 }
 constexpr timestamp from_seconds32(std::uint32_t s) noexcept {
   return timestamp{std::chrono::seconds{s}};

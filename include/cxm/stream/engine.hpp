@@ -226,10 +226,19 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
         globals_(std::move(globals.metrics)),
         records_(record_instances(per_customer)) {
     configure_metrics();
+    refresh_late_before();
   }
 
   [[nodiscard]] const engine_config& config() const noexcept { return config_; }
   [[nodiscard]] const table_type& customers() const noexcept { return table_; }
+  /// The latest event time folded in (the watermark); empty before the first event.
+  [[nodiscard]] std::optional<timestamp> watermark() const noexcept {
+    return has_events() ? std::optional<timestamp>(latest_) : std::nullopt;
+  }
+  /// The earliest event time folded in; empty before the first event.
+  [[nodiscard]] std::optional<timestamp> first_event_time() const noexcept {
+    return has_events() ? std::optional<timestamp>(earliest_) : std::nullopt;
+  }
   /// The instance (parameters) of a global or per-customer metric M.
   template <class M>
   [[nodiscard]] const M& metric() const {
@@ -288,18 +297,23 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     const double value = static_cast<double>(proj.value(e));
     checked_value checked;
     if (!accepts(customer, time, kind, value, checked)) [[unlikely]] {
-      reject(e, rejection_of(customer, time, kind, value), on_invalid);
+      reject(e, customer, time, kind, value, on_invalid);
       return false;
     }
     const observation o{time, to_seconds32(time), kind, checked.value, checked.score_index};
+    // The kind is in use (< max_event_kinds): its bit is tested against each metric's listens set.
+    const std::uint32_t kind_bit = std::uint32_t{1} << static_cast<unsigned>(kind);
     const std::size_t before = table_.size();
     record_type& record = table_.find_or_insert(customer);
     const bool created = table_.size() != before;
-    (update_record<R>(record, o, created), ...);
-    update_globals(record, o, created, std::index_sequence_for<G...>{});
+    (update_record<R>(record, o, kind_bit, created), ...);
+    update_globals(record, o, kind_bit, created, std::index_sequence_for<G...>{});
     ++events_by_kind_[static_cast<std::size_t>(kind)];
-    if (!watermark_ || time > *watermark_) watermark_ = time;
-    if (!earliest_ || time < *earliest_) earliest_ = time;
+    if (time > latest_) {
+      latest_ = time;
+      late_before_ = time - lateness_;  // no overflow: time >= 0 and lateness_ <= 2^62 ms
+    }
+    if (time < earliest_) earliest_ = time;
     return true;
   }
 
@@ -373,8 +387,9 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     for (std::size_t k = 0; k < max_event_kinds; ++k) events_by_kind_[k] += other.events_by_kind_[k];
     rejections_.merge(other.rejections_);
     merged_from_both_sides_ += other.merged_from_both_sides_;
-    if (other.watermark_ && (!watermark_ || *other.watermark_ > *watermark_)) watermark_ = other.watermark_;
-    if (other.earliest_ && (!earliest_ || *other.earliest_ < *earliest_)) earliest_ = other.earliest_;
+    latest_ = std::max(latest_, other.latest_);
+    earliest_ = std::min(earliest_, other.earliest_);
+    refresh_late_before();
   }
 
   // --- report ---------------------------------------------------------------------------------
@@ -385,13 +400,13 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     if (!representable(as_of)) {
       throw std::invalid_argument("engine: report as of " + format_iso8601(as_of) + " is outside the representable range");
     }
-    if (earliest_ && as_of < *earliest_) {
+    if (has_events() && as_of < earliest_) {
       throw std::invalid_argument("engine: report as of " + format_iso8601(as_of) + " is before the first event (" +
-                                  format_iso8601(*earliest_) + "): no figure is known then");
+                                  format_iso8601(earliest_) + "): no figure is known then");
     }
     report_type r{as_of,
-                  watermark_,
-                  watermark_ && *watermark_ > as_of,
+                  watermark(),
+                  has_events() && latest_ > as_of,
                   0,
                   events_by_kind_,
                   rejections_.result(),
@@ -410,7 +425,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   /// The report as of the latest event time seen (the accumulator contract's result()).
-  [[nodiscard]] report_type result() const { return report(watermark_.value_or(earliest_time)); }
+  [[nodiscard]] report_type result() const { return report(watermark().value_or(earliest_time)); }
 
   // --- state ----------------------------------------------------------------------------------
   /// The composition signature: id type, global metric ids, record metric ids (saved and checked on load).
@@ -429,8 +444,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     config_.save(w);
     for (const auto c : events_by_kind_) w.u64(c);
     rejections_.save(w);
-    save_optional_time(w, watermark_);
-    save_optional_time(w, earliest_);
+    save_optional_time(w, watermark());
+    save_optional_time(w, first_event_time());
     w.u64(merged_from_both_sides_);
     w.u32(static_cast<std::uint32_t>(sizeof...(G)));
     save_globals(w, std::index_sequence_for<G...>{});
@@ -464,7 +479,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   /// "Comparing merged states".
   [[nodiscard]] bool same_figures(const engine& other, double rel = 1e-12) const {
     if (!(config_ == other.config_) || !same_parameters(other) || events_by_kind_ != other.events_by_kind_ ||
-        !(rejections_ == other.rejections_) || watermark_ != other.watermark_ || earliest_ != other.earliest_ ||
+        !(rejections_ == other.rejections_) || latest_ != other.latest_ || earliest_ != other.earliest_ ||
         !(global_states_ == other.global_states_) || table_.size() != other.table_.size()) {
       return false;
     }
@@ -477,7 +492,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
 
   friend bool operator==(const engine& a, const engine& b) {
     return a.config_ == b.config_ && a.events_by_kind_ == b.events_by_kind_ && a.rejections_ == b.rejections_ &&
-           a.watermark_ == b.watermark_ && a.earliest_ == b.earliest_ &&
+           a.latest_ == b.latest_ && a.earliest_ == b.earliest_ &&
            a.merged_from_both_sides_ == b.merged_from_both_sides_ && a.global_states_ == b.global_states_ &&
            a.table_ == b.table_ && a.same_parameters(b);
   }
@@ -535,7 +550,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
       return false;
     }
     if (!representable(time) || !config_.kinds.in_use(kind)) return false;
-    if (config_.max_lateness && watermark_ && time < saturating_sub(*watermark_, *config_.max_lateness)) return false;
+    if (time < late_before_) return false;
     return config_.kinds.accepts(kind, value, checked);
   }
 
@@ -567,9 +582,9 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     } else if (!config_.kinds.in_use(kind)) {
       out = rejection{rejection_reason::unknown_kind, "engine", "kind", static_cast<double>(static_cast<unsigned>(kind)), 0,
                       static_cast<double>(config_.kinds.kinds_in_use() - 1)};
-    } else if (config_.max_lateness && watermark_ && time < saturating_sub(*watermark_, *config_.max_lateness)) {
+    } else if (time < late_before_) {
       out = rejection{rejection_reason::too_late, "engine", "time", ms,
-                      static_cast<double>(saturating_sub(*watermark_, *config_.max_lateness).time_since_epoch().count()), inf};
+                      static_cast<double>(late_before_.time_since_epoch().count()), inf};
       out.unit = rejection_unit::time_ms;
     } else {
       out = config_.kinds.rejection_of(kind, value);
@@ -578,8 +593,11 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     return out;
   }
 
-  template <class E, class Policy>
-  void reject(const E& e, const rejection& why, Policy& on_invalid) {
+  // Out of line and cold: the hot path keeps no rejection (and its strings) in its frame.
+  template <class E, class Key, class Policy>
+  [[gnu::noinline, gnu::cold]] void reject(const E& e, const Key& customer, timestamp time, event_kind kind, double value,
+                                           Policy& on_invalid) {
+    const rejection why = rejection_of(customer, time, kind, value);
     rejections_.add(why.reason);
     if constexpr (std::is_invocable_v<Policy&, const E&, const rejection&>) {
       on_invalid(e, why);
@@ -589,26 +607,27 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   template <class M>
-  void update_record(record_type& record, const observation& o, bool created) const {
+  void update_record(record_type& record, const observation& o, std::uint32_t kind_bit, bool created) const {
     const M& metric = std::get<detail::index_of<M, R...>()>(records_);
-    if (listens_of(metric).contains(o.kind)) {
+    if ((listens_of(metric).bits() & kind_bit) != 0) {
       metric.on(record.template get<M>(), o, context_for<record_type, M>(record, created, config_.kinds, o.time));
     }
   }
 
   template <std::size_t... I>
-  void update_globals(const record_type& record, const observation& o, bool created, std::index_sequence<I...>) {
-    (update_global<G>(std::get<I>(globals_), std::get<I>(global_states_), record, o, created), ...);
+  void update_globals(const record_type& record, const observation& o, std::uint32_t kind_bit, bool created,
+                      std::index_sequence<I...>) {
+    (update_global<G>(std::get<I>(globals_), std::get<I>(global_states_), record, o, kind_bit, created), ...);
   }
   template <class M>
   void update_global(const M& metric, state_of<M>& state, const record_type& record, const observation& o,
-                     bool created) const {
+                     std::uint32_t kind_bit, bool created) const {
     if constexpr (requires { typename M::state; }) {
-      if (listens_of(metric).contains(o.kind)) {
+      if ((listens_of(metric).bits() & kind_bit) != 0) {
         metric.on(state, o, context_for<record_type, M>(record, created, config_.kinds, o.time));
       }
     } else {
-      (void)metric, (void)state, (void)record, (void)o, (void)created;
+      (void)metric, (void)state, (void)record, (void)o, (void)kind_bit, (void)created;
     }
   }
 
@@ -671,6 +690,17 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     } catch (const std::invalid_argument&) {
       return false;
     }
+  }
+
+  [[nodiscard]] bool has_events() const noexcept { return latest_ != timestamp::min(); }
+  void set_event_times(std::optional<timestamp> watermark, std::optional<timestamp> first_event) noexcept {
+    latest_ = watermark.value_or(timestamp::min());
+    earliest_ = first_event.value_or(timestamp::max());
+    refresh_late_before();
+  }
+  void refresh_late_before() noexcept {
+    lateness_ = config_.max_lateness.value_or(unbounded_lateness);
+    late_before_ = has_events() ? latest_ - lateness_ : timestamp::min();
   }
 
   // --- saving and loading -----------------------------------------------------------------------
@@ -780,11 +810,12 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     out.config_ = engine_config::load(r);
     out.load_events_by_kind(r);
     out.rejections_ = rejection_counts::load(r);
-    out.watermark_ = load_event_time(r, "engine: watermark");
-    out.earliest_ = load_event_time(r, "engine: first event time");
-    if (out.watermark_.has_value() != out.earliest_.has_value() || (out.watermark_ && *out.earliest_ > *out.watermark_)) {
+    const auto watermark = load_event_time(r, "engine: watermark");
+    const auto first_event = load_event_time(r, "engine: first event time");
+    if (watermark.has_value() != first_event.has_value() || (watermark && *first_event > *watermark)) {
       io::reader::fail("engine: the first and latest event times do not agree");
     }
+    out.set_event_times(watermark, first_event);
     out.merged_from_both_sides_ = r.u64("engine: customers merged from both sides");
     if (r.u32("engine: global metrics") != sizeof...(G)) io::reader::fail("engine: the state has another number of global metrics");
     out.load_globals(r, std::index_sequence_for<G...>{});
@@ -874,7 +905,9 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     }
     out.load_events_by_kind(r);
     out.rejections_ = rejection_counts::load(r);
-    out.watermark_ = load_event_time(r, "engine: watermark");
+    const auto watermark = load_event_time(r, "engine: watermark");
+    // 0.1 kept no first event time: the earliest first activity of any customer bounds it, when known.
+    out.set_event_times(watermark, watermark ? std::optional<timestamp>(earliest_time) : std::nullopt);
     out.load_v1_globals(r, std::index_sequence_for<G...>{});
     const auto customers = r.length("engine: customers", out.min_customer_bytes());
     out.table_.reserve(customers);
@@ -887,8 +920,6 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
       if (out.table_.size() == before) io::reader::fail("engine: a customer appears twice");
       slot = record;
     }
-    // 0.1 kept no first event time: the earliest first activity of any customer bounds it, when known.
-    if (out.watermark_) out.earliest_ = earliest_time;
     return out;
   }
 
@@ -929,8 +960,17 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   table_type table_;
   std::array<std::uint64_t, max_event_kinds> events_by_kind_{};
   rejection_counts rejections_;
-  std::optional<timestamp> watermark_;  ///< the latest event time seen
-  std::optional<timestamp> earliest_;   ///< the earliest event time seen
+  // The latest and earliest event times seen, timestamp::min() and max() before the first event
+  // (plain values: the hot path compares them without testing a flag), and the time before which an
+  // event is too late (watermark − max_lateness; timestamp::min() without a bound or an event).
+  // An engine without a lateness bound uses 2^62 ms (146 million years): every representable time is
+  // after watermark − that, and the subtraction cannot overflow.
+  static constexpr std::chrono::milliseconds unbounded_lateness{std::int64_t{1} << 62};
+  static_assert(engine_config::max_lateness_bound < unbounded_lateness);
+  timestamp latest_ = timestamp::min();
+  timestamp earliest_ = timestamp::max();
+  timestamp late_before_ = timestamp::min();
+  std::chrono::milliseconds lateness_ = unbounded_lateness;
   std::uint64_t merged_from_both_sides_ = 0;
 };
 
