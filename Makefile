@@ -1,5 +1,5 @@
-# make demo : build and run the quick start on the bundled survey answers, then the event-stream
-#             engine on the CDNOW purchases
+# make demo : build and run the quick start on the bundled survey answers, the event-stream engine
+#             on the CDNOW purchases, then engagement versus satisfaction on the synthetic stream
 # make test : build everything and run every test (the CMake `dev` workflow)
 # make fuzz : build the libFuzzer targets with clang 14 and run each for 30 s (the `fuzz` workflow,
 #             docs/fuzzing.md); FUZZ_PRESET=fuzz-ci runs 20 s a target, as CI does
@@ -21,6 +21,8 @@ demo: demo-deps
 	./build/demo/examples/quickstart data/survey_answers.csv
 	@echo "== event-stream engine on CDNOW purchases (data/CDNOW_master.txt) =="
 	./build/demo/examples/cdnow_engine data/CDNOW_master.txt
+	@echo "== engagement versus satisfaction (data/synthetic_events.csv) =="
+	./build/demo/examples/engagement_vs_satisfaction data/synthetic_events.csv
 
 test: deps
 	cmake --workflow --preset dev
