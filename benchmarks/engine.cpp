@@ -61,6 +61,7 @@
 #include "cxm/stream/parallel.hpp"
 #include "stream/custom_metrics.hpp"
 #include "support/ratio_report.hpp"
+#include "support/table_bytes.hpp"
 
 namespace {
 
@@ -278,28 +279,8 @@ double std_map_bytes(const host_std_map& map) {
   return static_cast<double>(map.bucket_count() * sizeof(void*) + map.size() * node);
 }
 
-/// What cxm::huge_page_allocator takes for a block of `bytes`: large blocks are rounded up to 2 MiB.
-std::size_t huge_page_block(std::size_t bytes) {
-  return bytes < cxm::huge_page_size ? bytes : (bytes + cxm::huge_page_size - 1) / cxm::huge_page_size * cxm::huge_page_size;
-}
-
-/// cxm::dense_record_map (the engine's default): an index of 8-byte slots, and the records (id and
-/// record, 104 bytes) in blocks of two huge pages (a smaller first block while the table is small),
-/// each allocation rounded as huge_page_allocator rounds it, plus the vector of block pointers.
-template <class Id, class Record>
-double map_bytes(const cxm::dense_record_map<Id, Record>& map) {
-  using map_type = cxm::dense_record_map<Id, Record>;
-  std::size_t bytes = huge_page_block(map.index_slots() * sizeof(std::uint64_t));
-  const std::size_t records = map.record_capacity();
-  if (records <= map_type::block_records) {
-    bytes += huge_page_block(records * sizeof(typename map_type::value_type));
-  } else {
-    bytes += records / map_type::block_records *
-             huge_page_block(map_type::block_records * sizeof(typename map_type::value_type));
-  }
-  bytes += (records + map_type::block_records - 1) / map_type::block_records * sizeof(void*);
-  return static_cast<double>(bytes);
-}
+using cxm::bench::huge_page_block;
+using cxm::bench::map_bytes;
 
 template <class Map>
 double map_bytes(const Map& map) {
