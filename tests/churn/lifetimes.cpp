@@ -20,6 +20,7 @@
 
 #include <doctest/doctest.h>
 
+#include "churn/raw_facts.hpp"
 #include "cxm/churn/lifetimes.hpp"
 #include "cxm/io/state.hpp"
 #include "cxm/stream/engine.hpp"
@@ -56,25 +57,8 @@ cxm::event<> ev(std::uint64_t customer, timestamp t, event_kind kind, double val
 }
 
 // --- brute force from the raw events ---------------------------------------------------------------
-
-struct raw_customer {
-  timestamp first = timestamp::max();
-  timestamp last = timestamp::min();
-  std::optional<timestamp> first_cancel;
-};
-
-/// Each customer's first and last event and first cancel, at the per-customer resolution (seconds).
-std::map<std::uint64_t, raw_customer> raw_facts(const std::vector<cxm::event<>>& events) {
-  std::map<std::uint64_t, raw_customer> out;
-  for (const auto& e : events) {
-    const timestamp t = floor<seconds>(e.time);
-    auto& c = out[e.customer];
-    c.first = std::min(c.first, t);
-    c.last = std::max(c.last, t);
-    if (e.kind == event_kind::cancel && (!c.first_cancel || t < *c.first_cancel)) c.first_cancel = t;
-  }
-  return out;
-}
+using cxm::test::raw_customer;
+using cxm::test::raw_facts;
 
 /// The lifetimes by the documented rule, written directly from the raw facts: a sorted list of
 /// (time, event) pairs turned into the counts per distinct time with plain std::map code.
