@@ -6,8 +6,8 @@
 # Both first install what is missing on Debian 12 (compiler, CMake, Ninja, libraries) with apt-get:
 # as root directly, otherwise through sudo, otherwise they print the exact command and stop.
 
-PACKAGES := g++ libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev doctest-dev libbenchmark-dev
-DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
+PACKAGES := g++ libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev libbenchmark-dev
+DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev
 # libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes of clang 14.
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
 FUZZ_PRESET ?= fuzz

@@ -6,6 +6,10 @@ set(CXM_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/cmake/cxm" CACHE STRING
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/cxm" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(TARGETS cxm EXPORT cxmTargets)
+if(TARGET cxm_value)
+  install(TARGETS cxm_value EXPORT cxmValueTargets)
+  install(EXPORT cxmValueTargets NAMESPACE cxm:: DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
+endif()
 install(EXPORT cxmTargets NAMESPACE cxm:: DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
 
 configure_package_config_file(

@@ -110,6 +110,14 @@ struct dependencies_of<M> {
   using type = typename M::depends_on;
 };
 
+template <class List, class D>
+struct list_contains : std::false_type {};
+template <class... Ms, class D>
+struct list_contains<metric_list<Ms...>, D> : std::bool_constant<contains_type<D, Ms...>> {};
+/// Whether metric M declares D in its depends_on.
+template <class M, class D>
+inline constexpr bool declares_dependency = list_contains<typename dependencies_of<M>::type, D>::value;
+
 template <class List, class M>
 struct append_unique;
 template <class... Ms, class M>

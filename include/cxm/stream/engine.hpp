@@ -152,6 +152,14 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }
     [[nodiscard]] const kind_registry& kinds() const noexcept { return engine_->config_.kinds; }
     [[nodiscard]] std::size_t customers() const noexcept { return engine_->table_.size(); }
+    /// The instance (parameters) of a per-customer metric D that M declares in depends_on: a
+    /// report-time metric reads its dependency's parameters (a period, a unit) from here rather than
+    /// keeping a copy that could differ.
+    template <class D>
+    [[nodiscard]] const D& customer_metric() const noexcept {
+      static_assert(detail::declares_dependency<M, D>, "cxm: a metric reads a sub-state it did not declare in depends_on");
+      return std::get<detail::index_of<D, R...>()>(engine_->records_);
+    }
     /// Calls f(view) or f(id, view) once per customer, in table order.
     template <class F>
     void for_each_customer(F&& f) const {
