@@ -37,11 +37,20 @@
 #include "cxm/engagement/lifecycle.hpp"
 #include "cxm/engagement/rfm.hpp"
 #include "cxm/engagement/stickiness.hpp"
+#include "cxm/engagement/stickiness_series.hpp"
 #include "cxm/churn/churn_rate.hpp"
 #include "cxm/churn/lifetimes.hpp"
 #include "cxm/churn/retention.hpp"
+#include "cxm/churn/revenue_retention.hpp"
 #include "cxm/churn/survival.hpp"
 #include "cxm/analysis/segments.hpp"
 #include "cxm/analysis/statistics.hpp"
 #include "cxm/analysis/survival_by.hpp"
+// The lifetime-value summary and CLV arithmetic (no extra dependency); the model fits
+// (cxm/value/bg_nbd.hpp, pareto_nbd.hpp, ...) also need Eigen 3 and LBFGSpp (target cxm::value)
+// and are included one by one.
+#include "cxm/value/clv.hpp"
+#include "cxm/value/histories.hpp"
+#include "cxm/value/summary.hpp"
+#include "cxm/value/tracking.hpp"
 #include "cxm/version.hpp"

@@ -10,8 +10,10 @@
 //    at its start, and the joiner-inclusive variant;
 //  - non-contractual: nobody says so; a customer counts as churned once their last activity lies more
 //    than a threshold in the past (cxm::inactivity_churn, report-time).
-// Revenue churn (gross and net revenue retention) is a pure function over per-customer revenue pairs
-// (revenue_retention), and annual_churn_from_monthly / monthly_churn_from_annual convert rates.
+// Revenue churn (gross and net revenue retention): the pure function revenue_retention over
+// per-customer revenue pairs and the stream metric revenue_retention_series, both in
+// churn/revenue_retention.hpp (included here); annual_churn_from_monthly / monthly_churn_from_annual
+// convert rates.
 // Definitions, worked examples and sources: docs/metrics/churn-rate.md.
 //
 // Layer 3 (docs/architecture.md, "Layers"): includes only cxm/core, cxm/io and cxm/events. The
@@ -34,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "cxm/churn/revenue_retention.hpp"
 #include "cxm/core/compensated_sum.hpp"
 #include "cxm/events/customer_metrics.hpp"
 #include "cxm/events/event_kind.hpp"
@@ -427,79 +430,7 @@ inline double monthly_churn_from_annual(double annual) {
 
 // --- revenue retention -----------------------------------------------------------------------------
 
-/// One customer's revenue in two consecutive periods (same currency; both finite and ≥ 0).
-struct revenue_pair {
-  double previous;  ///< revenue in period p − 1
-  double current;   ///< revenue in period p
-};
-
-/// Gross and net revenue retention from period p − 1 to p, over the customers with revenue in p − 1.
-struct revenue_retention_result {
-  std::uint64_t customers;      ///< pairs with previous > 0 (the starting base)
-  std::uint64_t new_customers;  ///< pairs with previous = 0 and current > 0: left out of both ratios
-  double starting_revenue;      ///< Σ previous over the base
-  double retained_revenue;      ///< Σ min(current, previous) over the base
-  double ending_revenue;        ///< Σ current over the base
-  double churned_revenue;       ///< Σ previous over the base customers with current = 0
-  double contraction_revenue;   ///< Σ (previous − current) over the base with 0 < current < previous
-  double expansion_revenue;     ///< Σ (current − previous) over the base with current > previous
-  /// retained / starting (GRR, in [0, 1]); empty when starting revenue is 0.
-  std::optional<double> gross_retention;
-  /// ending / starting (NRR, ≥ 0, above 1 when expansion exceeds churn and contraction); empty likewise.
-  std::optional<double> net_retention;
-};
-
-/// Gross and net revenue retention over per-customer (revenue in p − 1, revenue in p) pairs:
-///   GRR = Σ min(r_p, r_{p−1}) / Σ r_{p−1},  NRR = Σ r_p / Σ r_{p−1},
-/// both over the customers with r_{p−1} > 0 (new customers of period p are left out; they are
-/// counted in new_customers). Definitions as commonly used for subscription businesses, e.g.
-/// KeyBanc Capital Markets & Sapphire Ventures, "SaaS Survey" (annual), and Bessemer Venture
-/// Partners, "State of the Cloud" (NRR = net dollar retention).
-///
-/// Pure function: any input range of revenue_pair; O(n), no allocation; sums are compensated
-/// (Neumaier), so the result does not depend on the order of the pairs beyond about one ulp. Throws
-/// std::invalid_argument naming the pair and the field when a revenue is NaN, infinite or negative.
-/// The per-customer pairs are the host's (or a windowed per-customer sum's): a per-customer "last two
-/// periods" state is not exact under out-of-order events, so cxm does not keep one.
-template <std::ranges::input_range R>
-  requires std::convertible_to<std::ranges::range_reference_t<R>, revenue_pair>
-[[nodiscard]] revenue_retention_result revenue_retention(R&& pairs) {
-  compensated_sum start, retained, ending, churned, contraction, expansion;
-  std::uint64_t customers = 0, newcomers = 0;
-  std::size_t i = 0;
-  for (auto&& item : pairs) {
-    const revenue_pair x = item;
-    for (const auto& [v, name] : {std::pair{x.previous, "previous"}, std::pair{x.current, "current"}}) {
-      if (!(std::isfinite(v) && v >= 0.0)) {
-        throw std::invalid_argument("revenue_retention: pair " + std::to_string(i) + ": " + name +
-                                    " revenue must be finite and >= 0, got " + std::to_string(v));
-      }
-    }
-    ++i;
-    if (x.previous == 0.0) {
-      if (x.current > 0.0) ++newcomers;
-      continue;
-    }
-    ++customers;
-    start.add(x.previous);
-    retained.add(std::min(x.current, x.previous));
-    ending.add(x.current);
-    if (x.current == 0.0) {
-      churned.add(x.previous);
-    } else if (x.current < x.previous) {
-      contraction.add(x.previous - x.current);
-    } else {
-      expansion.add(x.current - x.previous);
-    }
-  }
-  revenue_retention_result r{customers,     newcomers,         start.value(),       retained.value(),
-                             ending.value(), churned.value(), contraction.value(), expansion.value(),
-                             std::nullopt,   std::nullopt};
-  if (r.starting_revenue > 0.0) {
-    r.gross_retention = std::min(1.0, r.retained_revenue / r.starting_revenue);
-    r.net_retention = r.ending_revenue / r.starting_revenue;
-  }
-  return r;
-}
+// revenue_pair, revenue_retention_result and revenue_retention() live in cxm/churn/revenue_retention.hpp
+// (included above), next to the stream metric revenue_retention_series.
 
 }  // namespace cxm
