@@ -1,5 +1,6 @@
 # make demo : build and run the quick start on the bundled survey answers, the event-stream engine
-#             on the CDNOW purchases, then engagement versus satisfaction on the synthetic stream
+#             on the CDNOW purchases, engagement versus satisfaction on the synthetic stream, then
+#             lifetime value (BG/NBD, Pareto/NBD, Gamma-Gamma) on the CDNOW cohort
 # make test : build everything and run every test (the CMake `dev` workflow)
 # make fuzz : build the libFuzzer targets with clang 14 and run each for 30 s (the `fuzz` workflow,
 #             docs/fuzzing.md); FUZZ_PRESET=fuzz-ci runs 20 s a target, as CI does
@@ -23,6 +24,8 @@ demo: demo-deps
 	./build/demo/examples/cdnow_engine data/CDNOW_master.txt
 	@echo "== engagement versus satisfaction (data/synthetic_events.csv) =="
 	./build/demo/examples/engagement_vs_satisfaction data/synthetic_events.csv
+	@echo "== lifetime value on the CDNOW cohort (data/CDNOW_master.txt) =="
+	./build/demo/examples/clv_cdnow data/CDNOW_master.txt
 
 test: deps
 	cmake --workflow --preset dev

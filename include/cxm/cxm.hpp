@@ -43,6 +43,7 @@
 #include "cxm/churn/retention.hpp"
 #include "cxm/churn/revenue_retention.hpp"
 #include "cxm/churn/survival.hpp"
+#include "cxm/analysis/over_time.hpp"
 #include "cxm/analysis/segments.hpp"
 #include "cxm/analysis/statistics.hpp"
 #include "cxm/analysis/survival_by.hpp"

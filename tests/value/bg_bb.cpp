@@ -18,6 +18,8 @@
 #include <boost/math/special_functions/binomial.hpp>
 #include <doctest/doctest.h>
 
+#include "value/value_support.hpp"
+
 #include "value/cdnow.hpp"
 
 namespace {
@@ -28,15 +30,7 @@ using cxm::value::discrete_history;
 #define BGBB_CHECK_NEAR(a, b, tol) \
   CHECK_MESSAGE(std::abs((a) - (b)) <= (tol), #a " = ", (a), ", expected ", (b), " within ", (tol))
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using cxm_test::message_of;
 
 std::vector<discrete_history> donation_patterns() {
   std::vector<discrete_history> out;
@@ -193,20 +187,9 @@ TEST_CASE("BG/BB standard errors = inverse of a value-only finite-difference Hes
   REQUIRE(fit.diagnostics.hessian_positive_definite);
   const auto p = fit.diagnostics.parameters;
   const auto ll = [&](std::array<double, 4> q) { return cxm::value::log_likelihood(with(q), s); };
-  Eigen::Matrix4d info;
-  for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double hi = 1e-4 * p[i], hj = 1e-4 * p[j];
-      auto pp = p, pm = p, mp = p, mm = p;
-      pp[i] += hi; pp[j] += hj;
-      pm[i] += hi; pm[j] -= hj;
-      mp[i] -= hi; mp[j] += hj;
-      mm[i] -= hi; mm[j] -= hj;
-      info(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = -(ll(pp) - ll(pm) - ll(mp) + ll(mm)) / (4 * hi * hj);
-    }
-  const Eigen::Matrix4d covariance = info.inverse();
+  const auto by_values = cxm_test::standard_errors_by_values<4>(ll, p);
   for (std::size_t i = 0; i < 4; ++i) {
-    const double se = std::sqrt(covariance(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i)));
+    const double se = by_values[i];
     CAPTURE(i);
     BGBB_CHECK_NEAR(fit.diagnostics.standard_errors[i], se, 1e-3 * se);
   }

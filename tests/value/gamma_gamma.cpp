@@ -17,6 +17,8 @@
 #include <boost/math/quadrature/exp_sinh.hpp>
 #include <doctest/doctest.h>
 
+#include "value/value_support.hpp"
+
 #include "value/cdnow.hpp"
 
 namespace {
@@ -29,15 +31,7 @@ using cxm::value::spend_history;
 
 constexpr gamma_gamma published{6.25, 3.74, 15.44};  // FHL 2005 ("RFM and CLV"), CDNOW repeaters
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using cxm_test::message_of;
 
 gamma_gamma with(const std::array<double, 3>& p) { return {p[0], p[1], p[2]}; }
 
@@ -127,20 +121,9 @@ TEST_CASE("Gamma-Gamma standard errors = inverse of a value-only finite-differen
   REQUIRE(fit.diagnostics.hessian_positive_definite);
   const auto p = fit.diagnostics.parameters;
   const auto ll = [&](std::array<double, 3> q) { return cxm::value::log_likelihood(with(q), s); };
-  Eigen::Matrix3d info;
-  for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t j = 0; j < 3; ++j) {
-      const double hi = 1e-4 * p[i], hj = 1e-4 * p[j];
-      auto pp = p, pm = p, mp = p, mm = p;
-      pp[i] += hi; pp[j] += hj;
-      pm[i] += hi; pm[j] -= hj;
-      mp[i] -= hi; mp[j] += hj;
-      mm[i] -= hi; mm[j] -= hj;
-      info(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = -(ll(pp) - ll(pm) - ll(mp) + ll(mm)) / (4 * hi * hj);
-    }
-  const Eigen::Matrix3d covariance = info.inverse();
+  const auto by_values = cxm_test::standard_errors_by_values<3>(ll, p);
   for (std::size_t i = 0; i < 3; ++i) {
-    const double se = std::sqrt(covariance(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i)));
+    const double se = by_values[i];
     CAPTURE(i);
     GG_CHECK_NEAR(fit.diagnostics.standard_errors[i], se, 1e-3 * se);
   }

@@ -20,6 +20,8 @@
 #include <boost/math/special_functions/hypergeometric_pFq.hpp>
 #include <doctest/doctest.h>
 
+#include "value/value_support.hpp"
+
 #include "value/cdnow.hpp"
 
 namespace {
@@ -61,15 +63,7 @@ double log_likelihood_by_quadrature(const pareto_nbd& m, double x, double t_x, d
          log_scale + std::log(alive + died);
 }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using cxm_test::message_of;
 
 const pareto_nbd published{0.5534, 10.5802, 0.6061, 11.6562};  // REFERENCE.md, the P(alive) row
 

@@ -17,6 +17,8 @@
 #include <boost/math/special_functions/hypergeometric_pFq.hpp>
 #include <doctest/doctest.h>
 
+#include "value/value_support.hpp"
+
 namespace {
 
 using cxm::value::sbg;
@@ -24,15 +26,7 @@ using cxm::value::sbg;
 #define SBG_CHECK_NEAR(a, b, tol) \
   CHECK_MESSAGE(std::abs((a) - (b)) <= (tol), #a " = ", (a), ", expected ", (b), " within ", (tol))
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using cxm_test::message_of;
 
 // FH 2007 Table 1: customers of a cohort of 1,000 still active at the start of years 0..12.
 const std::vector<double> regular{1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173};
@@ -158,20 +152,9 @@ TEST_CASE("sBG standard errors = inverse of a value-only finite-difference Hessi
   REQUIRE(fit.diagnostics.hessian_positive_definite);
   const auto p = fit.diagnostics.parameters;
   const auto ll = [&](std::array<double, 2> q) { return cxm::value::log_likelihood(sbg{q[0], q[1]}, alive); };
-  Eigen::Matrix2d info;
-  for (std::size_t i = 0; i < 2; ++i)
-    for (std::size_t j = 0; j < 2; ++j) {
-      const double hi = 1e-4 * p[i], hj = 1e-4 * p[j];
-      auto pp = p, pm = p, mp = p, mm = p;
-      pp[i] += hi; pp[j] += hj;
-      pm[i] += hi; pm[j] -= hj;
-      mp[i] -= hi; mp[j] += hj;
-      mm[i] -= hi; mm[j] -= hj;
-      info(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = -(ll(pp) - ll(pm) - ll(mp) + ll(mm)) / (4 * hi * hj);
-    }
-  const Eigen::Matrix2d covariance = info.inverse();
+  const auto by_values = cxm_test::standard_errors_by_values<2>(ll, p);
   for (std::size_t i = 0; i < 2; ++i) {
-    const double se = std::sqrt(covariance(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i)));
+    const double se = by_values[i];
     CAPTURE(i);
     SBG_CHECK_NEAR(fit.diagnostics.standard_errors[i], se, 1e-3 * se);
   }

@@ -92,18 +92,7 @@ inline void check_history(const discrete_history& h, std::size_t index) {
 
 /// Identical (x, t_x, n) patterns merged, weights summed, sorted by (x, t_x, n).
 [[nodiscard]] inline std::vector<discrete_history> compress(std::span<const discrete_history> histories) {
-  std::vector<discrete_history> v(histories.begin(), histories.end());
-  for (std::size_t i = 0; i < v.size(); ++i) check_history(v[i], i);
-  const auto key = [](const discrete_history& h) { return std::tie(h.x, h.t_x, h.n); };
-  std::sort(v.begin(), v.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
-  std::vector<discrete_history> out;
-  for (const auto& h : v) {
-    if (!out.empty() && key(out.back()) == key(h))
-      out.back().weight += h.weight;
-    else
-      out.push_back(h);
-  }
-  return out;
+  return detail::compress_by(histories, [](const discrete_history& h) { return std::tie(h.x, h.t_x, h.n); });
 }
 
 /// Throws std::invalid_argument naming the first parameter that is not finite and > 0.

@@ -58,13 +58,14 @@ inline void check_history(const spend_history& h, std::size_t index) {
   if (!std::isfinite(h.weight) || !(h.weight > 0.0)) fail("weight must be finite and > 0");
 }
 
-/// Identical (x, t_x, T) patterns merged, weights summed, sorted by (x, t_x, T).
-[[nodiscard]] inline std::vector<purchase_history> compress(std::span<const purchase_history> histories) {
-  std::vector<purchase_history> v(histories.begin(), histories.end());
+namespace detail {
+/// Histories with equal key(h) merged (weights summed), sorted by key; each checked first.
+template <class History, class Key>
+[[nodiscard]] std::vector<History> compress_by(std::span<const History> histories, Key key) {
+  std::vector<History> v(histories.begin(), histories.end());
   for (std::size_t i = 0; i < v.size(); ++i) check_history(v[i], i);
-  const auto key = [](const purchase_history& h) { return std::tie(h.x, h.t_x, h.T); };
   std::sort(v.begin(), v.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
-  std::vector<purchase_history> out;
+  std::vector<History> out;
   for (const auto& h : v) {
     if (!out.empty() && key(out.back()) == key(h))
       out.back().weight += h.weight;
@@ -72,6 +73,12 @@ inline void check_history(const spend_history& h, std::size_t index) {
       out.push_back(h);
   }
   return out;
+}
+}  // namespace detail
+
+/// Identical (x, t_x, T) patterns merged, weights summed, sorted by (x, t_x, T).
+[[nodiscard]] inline std::vector<purchase_history> compress(std::span<const purchase_history> histories) {
+  return detail::compress_by(histories, [](const purchase_history& h) { return std::tie(h.x, h.t_x, h.T); });
 }
 
 /// Σ weight.
