@@ -81,3 +81,32 @@ TEST_CASE("reports_over_time: periods without events are reported; late events a
   CHECK(s2[0].events == 1);
   CHECK(s2[1].events == 1);
 }
+
+TEST_CASE("for_each_period_end: per-customer figures as of every week's end") {
+  std::mt19937_64 rng(9);
+  std::vector<cxm::event<>> events;
+  for (int i = 0; i < 1'000; ++i)
+    events.push_back({1 + rng() % 100, t0 + minutes{static_cast<std::int64_t>(rng() % (60 * 24 * 60))},
+                      cxm::event_kind::purchase, 1.0});
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+  summary_engine e;
+  std::vector<std::pair<cxm::period, double>> repeat_sum;  // Σ x over the customers as of each week's end
+  cxm::analysis::for_each_period_end(
+      e, events, cxm::period_unit::iso_week, [](const auto& ev) { return ev.time; },
+      [](summary_engine& en, const auto& ev) { en.add(ev); },
+      [&](const summary_engine& en, const cxm::period& week) {
+        double sum = 0;
+        en.for_each_customer([&](std::uint64_t, const auto& view) {
+          sum += view.template result<cxm::value::purchase_summary>(week.end() - milliseconds{1}).history.x;
+        });
+        repeat_sum.emplace_back(week, sum);
+      });
+  // 2025-01-01 is in ISO week 2025-W01; 60 days later (March 1) is in W09: 9 weeks.
+  REQUIRE(repeat_sum.size() == 9);
+  for (const auto& [week, sum] : repeat_sum) {
+    summary_engine fresh;
+    for (const auto& ev : events)
+      if (ev.time < week.end()) fresh.add(ev);
+    CHECK(sum == fresh.report(week.end() - milliseconds{1}).get<cxm::value::btyd_summary>().repeat_purchases);
+  }
+}

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -403,4 +404,20 @@ TEST_CASE("purchase_summary reproduces the CDNOW summary of data/REFERENCE.md fr
   for (auto& p : parts) merged.merge(p);
   CHECK(merged.same_figures(e, 1e-12));
   CHECK(merged.report(as_of).get<btyd_summary>().patterns == s.patterns);
+}
+
+TEST_CASE("purchase_summary: negative or NaN amounts never reach the summary (the engine rejects them)") {
+  auto e = make_engine();
+  e.add(purchase(1, at_day(0), 10.0));
+  CHECK_THROWS_AS(e.add(purchase(1, at_day(1), -5.0)), cxm::invalid_event);
+  CHECK_THROWS_AS(e.add(purchase(1, at_day(2), std::numeric_limits<double>::quiet_NaN())), cxm::invalid_event);
+  CHECK_THROWS_AS(e.add(purchase(1, at_day(3), std::numeric_limits<double>::infinity())), cxm::invalid_event);
+  const auto r = e.customer(1u)->result<purchase_summary>(at_day(10));
+  CHECK(r.history.x == 0.0);
+  CHECK(r.total_amount == 10.0);
+  CHECK(e.report(at_day(10)).rejected.total == 3);
+  // Direct use without the engine checks the amount itself.
+  purchase_summary::state s;
+  CHECK_THROWS_AS(purchase_summary{}.add(s, at_day(0), -1.0), std::invalid_argument);
+  CHECK(s == purchase_summary::state{});
 }

@@ -92,6 +92,32 @@ template <class Engine, class Range, class TimeOf, class Add>
   return out;
 }
 
+/// Feeds `events` like reports_over_time and calls `at_end(const Engine&, const period&)` at the end
+/// of every period the stream passes (before the first event of a later period is added, and once
+/// for the last period after the stream): for figures that are not part of the report, e.g. the
+/// segments and the predictive comparison of analysis/segments.hpp computed from the customer views
+/// as of the period's end (`period.end() − 1 ms`). Late events are folded in like any other (see
+/// reports_over_time for counting them).
+template <class Engine, class Range, class TimeOf, class Add, class AtEnd>
+void for_each_period_end(Engine& engine, const Range& events, period_unit unit, TimeOf time_of, Add add, AtEnd at_end) {
+  std::optional<period> current, latest;
+  bool called = false;
+  const auto close_until = [&](const period& next) {
+    for (; *current < next; current = current->next()) {
+      at_end(std::as_const(engine), *current);
+      called = true;
+    }
+  };
+  for (const auto& e : events) {
+    const period p = period_of(time_of(e), unit);
+    if (!current || (!called && p < *current)) current = p;
+    if (!latest || p > *latest) latest = p;
+    if (p > *current) close_until(p);
+    add(engine, e);
+  }
+  if (current) close_until(latest->next());
+}
+
 /// The same, for an engine that takes the events directly (engine.add(event)) and events with a
 /// `time` member (cxm::event<> and any host type with one).
 template <class Engine, class Range>

@@ -19,7 +19,7 @@
 //         δ = ln(1 + d) · (model unit / period),
 //     and DERT = ∫₀^∞ e^(−δt) dE[Y(t)] = δ ∫₀^∞ e^(−δt) E[Y(t)] dt (integration by parts, E[Y(0)] = 0),
 //     evaluated by double-exponential quadrature (Boost.Math exp_sinh) for any model; for Pareto/NBD
-//     the paper's closed form is in pareto_nbd.hpp where available, and the tests compare the two.
+//     tests/value/fit.cpp checks it against the paper's closed form (eq. 2, with Tricomi's Ψ).
 //   CLV (infinite horizon) = margin · expected spend · DERT.
 //
 // Simple formulas beside the models (each a one-liner, documented for comparison):
