@@ -2,6 +2,9 @@
 #   find_package      install cxm into a scratch prefix, find_package(cxm CONFIG REQUIRED)
 #   pkg_config        install likewise, compile with the flags of `pkg-config --cflags cxm`
 #   add_subdirectory  add_subdirectory(<cxm source tree>)
+#   vcpkg_layout      configure cxm with the options of packaging/vcpkg/ports/cxm/portfile.cmake (tests,
+#                     benchmarks, examples off; config in share/cxm), install, find_package
+#   conan_test_package install likewise and build packaging/conan/test_package against the prefix
 # VALUE (none, required, absent): also find the `value` component and run consumer_value, or
 # configure with Eigen3 disabled and expect the component not to be found (cxm::cxm still is).
 cmake_minimum_required(VERSION 3.25)
@@ -21,6 +24,36 @@ endif()
 set(prefix "${WORK_DIR}/${MODE}-${VALUE}/prefix")
 set(build "${WORK_DIR}/${MODE}-${VALUE}/build")
 file(REMOVE_RECURSE "${WORK_DIR}/${MODE}-${VALUE}")
+
+if(MODE STREQUAL "vcpkg_layout" OR MODE STREQUAL "conan_test_package")
+  # What the port does: a fresh configure of the source tree with its options, then an install.
+  set(port_build "${WORK_DIR}/${MODE}-${VALUE}/cxm-build")
+  run(${CMAKE_COMMAND} -S "${CXM_SOURCE_DIR}" -B "${port_build}" -G "${GENERATOR}" -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+      -DCMAKE_BUILD_TYPE=Release -DCXM_BUILD_TESTS=OFF -DCXM_BUILD_BENCHMARKS=OFF -DCXM_BUILD_EXAMPLES=OFF
+      -DCXM_INSTALL=ON -DCXM_CMAKE_INSTALL_DIR=share/cxm)
+  run(${CMAKE_COMMAND} --install "${port_build}" --prefix "${prefix}")
+  foreach(f include/cxm/cxm.hpp share/cxm/cxmConfig.cmake share/cxm/cxmConfigVersion.cmake share/cxm/cxmTargets.cmake)
+    if(NOT EXISTS "${prefix}/${f}")
+      message(FATAL_ERROR "the port's install prefix lacks ${f}")
+    endif()
+  endforeach()
+  if(MODE STREQUAL "conan_test_package")
+    set(CONSUMER_SOURCE_DIR "${CXM_SOURCE_DIR}/packaging/conan/test_package")
+  endif()
+  run(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G "${GENERATOR}" -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+      -DCMAKE_BUILD_TYPE=Release -DCONSUMER_MODE=find_package -DCMAKE_PREFIX_PATH=${prefix})
+  run(${CMAKE_COMMAND} --build "${build}")
+  if(MODE STREQUAL "conan_test_package")
+    run("${build}/test_package")
+  else()
+    run("${build}/consumer")
+  endif()
+  if(NOT last_output MATCHES "NPS 17.5")
+    message(FATAL_ERROR "the consumer printed '${last_output}', expected 'NPS 17.5'")
+  endif()
+  message(STATUS "${MODE}: ${last_output}")
+  return()
+endif()
 
 if(MODE STREQUAL "find_package" OR MODE STREQUAL "pkg_config")
   run(${CMAKE_COMMAND} --install "${CXM_BINARY_DIR}" --prefix "${prefix}")
