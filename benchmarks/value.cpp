@@ -128,6 +128,19 @@ void fit_benchmark(benchmark::State& state, Fit fit, std::size_t customers) {
   state.counters["customers"] = static_cast<double>(customers);
 }
 
+/// P(alive) and E[Y(39) | x, t_x, T] for every customer of the cohort, with the model `fit` returns.
+template <class Fit>
+void predict_benchmark(benchmark::State& state, Fit fit) {
+  const auto& d = cdnow(false);
+  const auto m = fit(d.histories);
+  for (auto _ : state)
+    for (const auto& h : d.histories) {
+      benchmark::DoNotOptimize(value::p_alive(m, h));
+      benchmark::DoNotOptimize(value::expected_purchases(m, h, 39.0));
+    }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.histories.size()));
+}
+
 void register_benchmarks() {
   for (const bool sample : {true, false}) {
     const std::string which = sample ? "sample" : "master";
@@ -146,24 +159,10 @@ void register_benchmarks() {
   }
   // Predictions over every customer of the cohort: P(alive) and E[Y(39) | x, t_x, T].
   benchmark::RegisterBenchmark("predict/bg_nbd/master", [](benchmark::State& st) {
-    const auto& d = cdnow(false);
-    const auto m = value::fit_bg_nbd(d.histories).model;
-    for (auto _ : st)
-      for (const auto& h : d.histories) {
-        benchmark::DoNotOptimize(value::p_alive(m, h));
-        benchmark::DoNotOptimize(value::expected_purchases(m, h, 39.0));
-      }
-    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(d.histories.size()));
+    predict_benchmark(st, [](const auto& h) { return value::fit_bg_nbd(h).model; });
   })->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("predict/pareto_nbd/master", [](benchmark::State& st) {
-    const auto& d = cdnow(false);
-    const auto m = value::fit_pareto_nbd(d.histories).model;
-    for (auto _ : st)
-      for (const auto& h : d.histories) {
-        benchmark::DoNotOptimize(value::p_alive(m, h));
-        benchmark::DoNotOptimize(value::expected_purchases(m, h, 39.0));
-      }
-    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(d.histories.size()));
+    predict_benchmark(st, [](const auto& h) { return value::fit_pareto_nbd(h).model; });
   })->Unit(benchmark::kMillisecond);
   // The synthetic population: compress + fit, and the recovered parameters as counters.
   benchmark::RegisterBenchmark("fit/bg_nbd/synthetic", [](benchmark::State& st) {

@@ -1,6 +1,6 @@
 #pragma once
-// What the value model tests share: the message of an exception, and standard errors from a
-// value-only finite-difference Hessian (an independent check of fit_outcome::standard_errors, which
+// What the value model tests share: the message of an exception, a gradient by central differences,
+// and standard errors from a value-only finite-difference Hessian (an independent check of fit_outcome::standard_errors, which
 // differentiates the analytic gradient).
 
 #include <array>
@@ -23,6 +23,21 @@ std::string message_of(F&& f) {
     return e.what();
   }
   return "(no exception)";
+}
+
+/// ∂ll/∂p_i at p by central differences of ll's values (steps 1e-6 · p_i): the independent check of an
+/// analytic gradient.
+template <std::size_t N, class LogLikelihood>
+std::array<double, N> central_difference_gradient(LogLikelihood ll, const std::array<double, N>& p) {
+  std::array<double, N> g{};
+  for (std::size_t i = 0; i < N; ++i) {
+    const double h = 1e-6 * p[i];
+    auto up = p, down = p;
+    up[i] += h;
+    down[i] -= h;
+    g[i] = (ll(up) - ll(down)) / (2.0 * h);
+  }
+  return g;
 }
 
 /// √diag((−∂²ll)⁻¹) at p, with the Hessian by central differences of ll's values only (steps 1e-4 · p).
