@@ -95,23 +95,10 @@ cxm::customer_lifetimes_result brute_lifetimes(const std::map<std::uint64_t, raw
   return r;
 }
 
-std::vector<cxm::event<>> random_events(std::size_t events, std::size_t customers, std::uint64_t seed) {
-  cxm::test::stream_spec spec;
-  spec.events = events;
-  spec.customers = customers;
-  spec.host_kinds = 0;
-  spec.seed = seed;
-  return cxm::test::random_stream(spec);
-}
-
-const timestamp stream_from = cxm::from_unix_ms(1'704'067'200'000);  // 2024-01-01T00:00:00Z
-const timestamp stream_to = cxm::from_unix_ms(1'735'689'600'000);    // 2025-01-01T00:00:00Z
-
-std::vector<timestamp> report_times() {
-  return {stream_from + days{2},
-          sys_days{2024y / July / 15} + hours{12} + minutes{34} + milliseconds{56'789},  // mid-stream
-          stream_to, stream_to + days{200}};
-}
+using cxm::test::random_events;
+using cxm::test::report_times;
+using cxm::test::stream_from;
+using cxm::test::stream_to;
 
 /// The lifetimes results of two engines at every report time, exactly.
 void same_lifetimes(const lifetimes_engine& a, const lifetimes_engine& b) {
