@@ -4,16 +4,22 @@
 # make test : build everything and run every test (the CMake `dev` workflow)
 # make fuzz : build the libFuzzer targets with clang 14 and run each for 30 s (the `fuzz` workflow,
 #             docs/fuzzing.md); FUZZ_PRESET=fuzz-ci runs 20 s a target, as CI does
-# Both first install what is missing on Debian 12 (compiler, CMake, Ninja, libraries) with apt-get:
+# make clang : build and test with clang 14 (libstdc++, warnings are errors) against Boost 1.74, the
+#             oldest Boost cxm supports (the `clang` workflow); the 1.74 headers are unpacked from
+#             Debian's libboost1.74-dev into build/boost-1.74, beside the system's Boost 1.81
+# All first install what is missing on Debian 12 (compiler, CMake, Ninja, libraries) with apt-get:
 # as root directly, otherwise through sudo, otherwise they print the exact command and stop.
 
-PACKAGES := g++ libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev libbenchmark-dev
+PACKAGES := g++ libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev libbenchmark-dev doxygen
 DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev
 # libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes of clang 14.
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
 FUZZ_PRESET ?= fuzz
+# No Boost package: the clang workflow uses the 1.74 headers unpacked into BOOST_FLOOR_DIR.
+CLANG_PACKAGES := clang-14 libc6-dev cmake ninja-build pkg-config librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev
+BOOST_FLOOR_DIR := build/boost-1.74
 
-.PHONY: demo test asan release bench fuzz deps demo-deps fuzz-deps clean
+.PHONY: demo test asan release bench fuzz clang deps demo-deps fuzz-deps clang-deps clean
 
 demo: demo-deps
 	cmake --preset demo
@@ -42,6 +48,10 @@ bench: deps
 fuzz: fuzz-deps
 	cmake --workflow --preset $(FUZZ_PRESET)
 
+clang: clang-deps
+	@$(MAKE) --no-print-directory $(BOOST_FLOOR_DIR)/unpacked
+	cmake --workflow --preset clang
+
 deps:
 	@$(MAKE) --no-print-directory install-packages WANTED="$(PACKAGES)"
 
@@ -50,6 +60,28 @@ demo-deps:
 
 fuzz-deps:
 	@$(MAKE) --no-print-directory install-packages WANTED="$(FUZZ_PACKAGES)"
+
+clang-deps:
+	@$(MAKE) --no-print-directory install-packages WANTED="$(CLANG_PACKAGES)"
+
+# Debian's libboost1.74-dev unpacked, not installed (it conflicts with libboost1.81-dev): its headers and
+# its relocatable BoostConfig.cmake, which the clang preset finds through Boost_ROOT. Done once; an
+# interrupted unpack is redone from scratch. apt-get download needs the package lists: on a fresh
+# machine whose lists are empty, apt-get update runs first (as root, through sudo, or the command is printed).
+$(BOOST_FLOOR_DIR)/unpacked:
+	@set -e; rm -rf $(BOOST_FLOOR_DIR); mkdir -p $(BOOST_FLOOR_DIR)/deb; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; SANDBOX="-o APT::Sandbox::User=root"; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; SANDBOX=""; \
+	else SUDO="none"; SANDBOX=""; fi; \
+	download() { (cd $(BOOST_FLOOR_DIR)/deb && apt-get download -qq $$SANDBOX libboost1.74-dev); }; \
+	if ! download; then \
+	  if [ "$$SUDO" = none ]; then echo "cxm: not root and no sudo; run as root: apt-get update"; exit 1; fi; \
+	  echo "cxm: updating the package lists to download libboost1.74-dev"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && download; \
+	fi
+	dpkg-deb -x $(BOOST_FLOOR_DIR)/deb/libboost1.74-dev_*.deb $(BOOST_FLOOR_DIR)
+	@test -f $(BOOST_FLOOR_DIR)/usr/include/boost/version.hpp
+	@rm -rf $(BOOST_FLOOR_DIR)/deb && touch $@
 
 .PHONY: install-packages
 install-packages:

@@ -16,10 +16,11 @@ configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/cxmConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/cxmConfig.cmake"
   INSTALL_DESTINATION "${CXM_CMAKE_INSTALL_DIR}")
-# Header-only: the package fits any architecture.
+# Header-only: the package fits any architecture. SemVer while the major version is 0: a minor
+# release may break the API, so a request for 0.1 accepts 0.1.x only (CONTRIBUTING.md, Versions).
 write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/cxmConfigVersion.cmake"
-  COMPATIBILITY SameMajorVersion
+  COMPATIBILITY SameMinorVersion
   ARCH_INDEPENDENT)
 install(FILES "${PROJECT_BINARY_DIR}/cxmConfig.cmake" "${PROJECT_BINARY_DIR}/cxmConfigVersion.cmake"
   DESTINATION "${CXM_CMAKE_INSTALL_DIR}")

@@ -1,5 +1,6 @@
 // Satisfaction surveys from a CSV of answers: customer,date,survey,score
 #include <cxm/cxm.hpp>
+#include <cxm/survey/normal_intervals.hpp>  // wald_interval, wilson_interval
 
 #include <charconv>
 #include <fstream>

@@ -15,13 +15,13 @@ inline std::size_t huge_page_block(std::size_t bytes) {
   return bytes < cxm::huge_page_size ? bytes : (bytes + cxm::huge_page_size - 1) / cxm::huge_page_size * cxm::huge_page_size;
 }
 
-/// cxm::dense_record_map (the engine's default): an index of 8-byte slots, and the records (id and
+/// cxm::dense_record_map (the engine's default): an index of 4-byte slots, and the records (id and
 /// record) in blocks of two huge pages (a smaller first block while the table is small), each
 /// allocation rounded as huge_page_allocator rounds it, plus the vector of block pointers.
 template <class Id, class Record>
 double map_bytes(const cxm::dense_record_map<Id, Record>& map) {
   using map_type = cxm::dense_record_map<Id, Record>;
-  std::size_t bytes = huge_page_block(map.index_slots() * sizeof(std::uint64_t));
+  std::size_t bytes = huge_page_block(map.index_slots() * map_type::slot_bytes);
   const std::size_t records = map.record_capacity();
   if (records <= map_type::block_records) {
     bytes += huge_page_block(records * sizeof(typename map_type::value_type));

@@ -28,7 +28,7 @@ class CxmConan(ConanFile):
         copy(self, "LICENSE", root, self.export_sources_folder)
 
     def requirements(self):
-        self.requires("boost/1.81.0", transitive_headers=True)
+        self.requires("boost/[>=1.74.0]", transitive_headers=True)
         self.requires("range-v3/0.12.0", transitive_headers=True)
         if self.options.value:
             self.requires("eigen/3.4.0", transitive_headers=True)

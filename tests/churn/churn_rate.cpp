@@ -222,10 +222,10 @@ TEST_CASE("Churn: cancellation merges exactly (min and max) and loads only consi
   CHECK(round_trip(never) == never);
   CHECK(round_trip(st{0xFFFFFFFFu, 0xFFFFFFFFu}) == st{0xFFFFFFFFu, 0xFFFFFFFFu});  // one cancel at the last second
 
-  auto load_raw = [&](std::uint32_t first, std::uint32_t last) {
+  auto load_raw = [&](std::uint32_t first, std::uint32_t last_cancel) {  // not `last`: std::chrono::last
     cxm::io::writer w;
     w.u32(first);
-    w.u32(last);
+    w.u32(last_cancel);
     cxm::io::reader r{w.bytes()};
     return m.load(r, 1);
   };

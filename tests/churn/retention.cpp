@@ -69,7 +69,9 @@ void check_brute_force(const cxm::retention_table& t, const period_sets& sets, s
     return c;
   };
   std::size_t i = 0, wrong = 0;
-  for (const auto& [first, members] : cohorts) {
+  for (const auto& cohort : cohorts) {  // not a structured binding: clang 14 cannot capture one in a lambda
+    const std::int64_t first = cohort.first;
+    const auto& members = cohort.second;
     const auto& row = t.cohorts[i++];
     CHECK(row.cohort == period{current.unit, first});
     CHECK(row.size == members.size());

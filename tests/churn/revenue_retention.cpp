@@ -107,7 +107,8 @@ cxm::revenue_retention_series_result brute_series(const std::vector<cxm::event<>
   for (const auto p : periods) {
     if (p > now) break;
     std::vector<cxm::revenue_pair> pairs;
-    for (const auto& [c, by] : revenue) {
+    for (const auto& customer : revenue) {  // not a structured binding: clang 14 cannot capture one in a lambda
+      const auto& by = customer.second;
       const auto at = [&](std::int64_t q) { const auto it = by.find(q); return it == by.end() ? 0.0 : it->second; };
       pairs.push_back({at(p - 1), at(p)});
     }

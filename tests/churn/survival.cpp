@@ -475,7 +475,9 @@ TEST_CASE("Kaplan-Meier curves of lung and veteran equal R's survfit") {
   std::map<std::string, std::vector<std::vector<std::string>>> curves;
   for (auto& f : read_csv("expected_km.csv")) curves[f[0] + "," + f[1] + "," + f[2] + "," + f[3]].push_back(f);
   REQUIRE(curves.size() == 18);  // 6 subsets × 3 band types
-  for (const auto& [key, rows] : curves) {
+  for (const auto& curve : curves) {  // not a structured binding: clang 14 cannot capture one in a lambda (INFO does)
+    const auto& key = curve.first;
+    const auto& rows = curve.second;
     INFO(key);
     const auto& first = rows.front();
     const auto table = reference_subset(first[0], first[1]);

@@ -287,13 +287,13 @@ TEST_CASE("Decayed engagement: 50 years of daily events, no overflow or NaN, the
   for (std::uint32_t d = 0; d < n; ++d) xs.push_back({y2000 + d * day_s, event_kind::visit, 0});
   const double r = std::exp2(-1.0 / 30.0);
   const double closed = (1.0 - std::pow(r, static_cast<double>(n))) / (1.0 - r);  // ≈ 43.78
-  const auto last = cxm::from_seconds32(y2000 + (n - 1) * day_s);
+  const auto last_day = cxm::from_seconds32(y2000 + (n - 1) * day_s);
   const auto forward = fold(m, xs);
   CHECK(std::isfinite(forward.score));
-  CXM_CHECK_CLOSE(m.result_at(forward, last).score, closed);
+  CXM_CHECK_CLOSE(m.result_at(forward, last_day).score, closed);
   std::reverse(xs.begin(), xs.end());
   const auto backward = fold(m, xs);
-  CXM_CHECK_CLOSE(m.result_at(backward, last).score, closed);
+  CXM_CHECK_CLOSE(m.result_at(backward, last_day).score, closed);
   // 56 years of silence later (2106): 43.78 · 2^(−56·365.25/30) underflows to a tiny finite value or 0.
   const auto later = m.result_at(forward, cxm::latest_time);
   CHECK(std::isfinite(later.score));
@@ -301,11 +301,11 @@ TEST_CASE("Decayed engagement: 50 years of daily events, no overflow or NaN, the
   CHECK(later.score < 1e-200);
   // A half-life of one second: every earlier day has decayed to exactly 0, the last visit counts 1.
   const decayed_engagement fast{seconds{1}};
-  CHECK(fast.result_at(fold(fast, xs), last).score == 1.0);
+  CHECK(fast.result_at(fold(fast, xs), last_day).score == 1.0);
   // A half-life of 100 years: hardly any decay, the sum stays near n.
   const decayed_engagement slow{days{36'525}};
   const double rs = std::exp2(-1.0 / 36'525.0);
-  CXM_CHECK_CLOSE(slow.result_at(fold(slow, xs), last).score, (1.0 - std::pow(rs, static_cast<double>(n))) / (1.0 - rs));
+  CXM_CHECK_CLOSE(slow.result_at(fold(slow, xs), last_day).score, (1.0 - std::pow(rs, static_cast<double>(n))) / (1.0 - rs));
 }
 
 TEST_CASE("Decayed engagement: overflowing contributions are clamped and flagged, never infinite") {

@@ -23,9 +23,10 @@ namespace {
 
 enum class tier : std::uint8_t { bronze = 1, gold = 3 };
 
+// [[maybe_unused]]: members of the metric protocol these tests never read (clang's -Wunused-const-variable).
 struct every_type {
   static constexpr std::string_view id = "every_type";
-  static constexpr std::uint16_t version = 1;
+  [[maybe_unused]] static constexpr std::uint16_t version = 1;
   bool flag = true;
   int count = -7;
   std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
@@ -58,7 +59,7 @@ struct every_type {
 
 struct same_names_other_types {
   static constexpr std::string_view id = "every_type";
-  static constexpr std::uint16_t version = 1;
+  [[maybe_unused]] static constexpr std::uint16_t version = 1;
   std::vector<double> satisfied{4, 5};
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
@@ -66,8 +67,8 @@ struct same_names_other_types {
   }
 };
 struct vector_of_ints {
-  static constexpr std::string_view id = "every_type";
-  static constexpr std::uint16_t version = 1;
+  [[maybe_unused]] static constexpr std::string_view id = "every_type";
+  [[maybe_unused]] static constexpr std::uint16_t version = 1;
   std::vector<int> satisfied{4, 5};
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {

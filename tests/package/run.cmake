@@ -5,6 +5,11 @@
 #   vcpkg_layout      configure cxm with the options of packaging/vcpkg/ports/cxm/portfile.cmake (tests,
 #                     benchmarks, examples off; config in share/cxm), install, find_package
 #   conan_test_package install likewise and build packaging/conan/test_package against the prefix
+#   relocated         install, move the prefix elsewhere (the original deleted), then find_package and
+#                     pkg-config from the new place: the package is relocatable
+#   fetch_content     FetchContent_Declare(cxm SOURCE_DIR <cxm source tree>) + MakeAvailable, no network
+#   version           install; find_package(cxm <VERSION_ASKED>) must find it exactly when EXPECT=found
+#                     (SameMinorVersion: 0.1 is found, 0.2 and 0.0 and 1.0 are not)
 # VALUE (none, required, absent): also find the `value` component and run consumer_value, or
 # configure with Eigen3 disabled and expect the component not to be found (cxm::cxm still is).
 cmake_minimum_required(VERSION 3.25)
@@ -20,6 +25,9 @@ endfunction()
 
 if(NOT DEFINED VALUE)
   set(VALUE none)
+endif()
+if(MODE STREQUAL "version")
+  set(VALUE "${VERSION_ASKED}")
 endif()
 set(prefix "${WORK_DIR}/${MODE}-${VALUE}/prefix")
 set(build "${WORK_DIR}/${MODE}-${VALUE}/build")
@@ -55,8 +63,57 @@ if(MODE STREQUAL "vcpkg_layout" OR MODE STREQUAL "conan_test_package")
   return()
 endif()
 
-if(MODE STREQUAL "find_package" OR MODE STREQUAL "pkg_config")
+if(MODE STREQUAL "version")
   run(${CMAKE_COMMAND} --install "${CXM_BINARY_DIR}" --prefix "${prefix}")
+  run(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G "${GENERATOR}" -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+      -DCMAKE_BUILD_TYPE=Release -DCONSUMER_MODE=version -DCONSUMER_VERSION=${VERSION_ASKED}
+      -DCMAKE_PREFIX_PATH=${prefix})
+  if(EXPECT STREQUAL "found")
+    if(NOT last_output MATCHES "cxm ([0-9.]+) found for ${VERSION_ASKED}")
+      message(FATAL_ERROR "find_package(cxm ${VERSION_ASKED}) did not find the installed cxm:\n${last_output}")
+    endif()
+    run(${CMAKE_COMMAND} --build "${build}")
+    run("${build}/consumer")
+  elseif(NOT last_output MATCHES "cxm not found for ${VERSION_ASKED}")
+    message(FATAL_ERROR "find_package(cxm ${VERSION_ASKED}) found an incompatible cxm:\n${last_output}")
+  endif()
+  message(STATUS "find_package(cxm ${VERSION_ASKED}): ${EXPECT}, as expected")
+  return()
+endif()
+
+if(MODE STREQUAL "relocated")
+  # Installed in one place, used from another: nothing in the prefix may name where it was installed.
+  set(first_prefix "${WORK_DIR}/${MODE}-${VALUE}/first-prefix")
+  run(${CMAKE_COMMAND} --install "${CXM_BINARY_DIR}" --prefix "${first_prefix}")
+  file(COPY "${first_prefix}/" DESTINATION "${prefix}")
+  file(REMOVE_RECURSE "${first_prefix}")
+  file(GLOB_RECURSE installed_files "${prefix}/share/*")
+  foreach(f IN LISTS installed_files)
+    file(READ "${f}" content)
+    string(FIND "${content}" "${first_prefix}" at)
+    if(NOT at EQUAL -1)
+      message(FATAL_ERROR "${f} names the original prefix ${first_prefix}")
+    endif()
+  endforeach()
+  # pkg-config from the new place (cxm.pc finds its prefix from ${pcfiledir}).
+  find_program(PKG_CONFIG pkg-config REQUIRED)
+  set(ENV{PKG_CONFIG_PATH} "${prefix}/share/pkgconfig")
+  run(${PKG_CONFIG} --cflags cxm)
+  string(STRIP "${last_output}" cflags)
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  file(MAKE_DIRECTORY "${build}")
+  run(${CXX_COMPILER} ${cflags} "${CONSUMER_SOURCE_DIR}/main.cpp" -o "${build}/consumer_pkg_config")
+  run("${build}/consumer_pkg_config")
+  if(NOT last_output MATCHES "NPS 17.5")
+    message(FATAL_ERROR "the pkg-config consumer printed '${last_output}', expected 'NPS 17.5'")
+  endif()
+  set(MODE find_package)
+endif()
+
+if(MODE STREQUAL "find_package" OR MODE STREQUAL "pkg_config")
+  if(NOT EXISTS "${prefix}")
+    run(${CMAKE_COMMAND} --install "${CXM_BINARY_DIR}" --prefix "${prefix}")
+  endif()
   foreach(f include/cxm/cxm.hpp share/cmake/cxm/cxmConfig.cmake share/cmake/cxm/cxmConfigVersion.cmake
             share/cmake/cxm/cxmTargets.cmake share/pkgconfig/cxm.pc)
     if(NOT EXISTS "${prefix}/${f}")
@@ -89,6 +146,8 @@ else()
   endif()
   if(MODE STREQUAL "find_package")
     list(APPEND configure_args -DCMAKE_PREFIX_PATH=${prefix})
+  elseif(MODE STREQUAL "fetch_content")
+    list(APPEND configure_args -DCXM_SOURCE_DIR=${CXM_SOURCE_DIR})
   else()
     list(APPEND configure_args -DCXM_SOURCE_DIR=${CXM_SOURCE_DIR})
   endif()

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <Eigen/Dense>
-#include <boost/math/distributions/beta.hpp>
+#include <boost/math/special_functions/beta.hpp>
 #include <boost/math/quadrature/tanh_sinh.hpp>
 #include <boost/math/special_functions/binomial.hpp>
 #include <doctest/doctest.h>
@@ -41,12 +41,18 @@ std::vector<discrete_history> donation_patterns() {
 bg_bb with(const std::array<double, 4>& p) { return {p[0], p[1], p[2], p[3]}; }
 
 /// E_{beta(a, b)}[u^i (1 − u)^j] by tanh-sinh quadrature (copes with the endpoint singularities of a
-/// beta density with a shape below 1).
+/// beta density with a shape below 1). Near u = 1 the density takes 1 − u from the quadrature's
+/// complement `uc`: there u itself rounds to 1, where the density is infinite for b < 1 (Boost 1.74's
+/// tanh_sinh samples that close; Boost.Math's pdf then throws an overflow error).
 double beta_moment(double a, double b, double i, double j) {
-  const boost::math::beta_distribution<double> density(a, b);
+  const double norm = boost::math::beta(a, b);
   boost::math::quadrature::tanh_sinh<double> integrator;
   return integrator.integrate(
-      [&](double u, double) { return std::pow(u, i) * std::pow(1 - u, j) * boost::math::pdf(density, u); }, 0.0, 1.0);
+      [&](double u, double uc) {
+        const double v = u > 0.5 ? uc : 1 - u;  // 1 − u
+        return std::pow(u, a - 1 + i) * std::pow(v, b - 1 + j) / norm;
+      },
+      0.0, 1.0);
 }
 
 /// FHS 2010's individual-level likelihood (p^x (1−p)^{n−x} (1−θ)^n + Σ_i p^x (1−p)^{t_x−x+i} θ (1−θ)^{t_x+i})

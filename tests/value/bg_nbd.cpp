@@ -70,7 +70,8 @@ double eq10_boost(const bg_nbd& m, const purchase_history& h, double t) {
 double alive_expectation_by_quadrature(double R, double A, double a, double beta, double t) {
   boost::math::quadrature::tanh_sinh<double> integrator;
   const double log_norm = -std::log(boost::math::beta(a, beta));
-  const auto g = [&](double p) { return -std::expm1(-R * std::log1p(p * t / A)) / p; };
+  // The limit R t / A at p = 0: Boost 1.74's tanh_sinh samples u so close to 0 that p = u^(1/a) underflows.
+  const auto g = [&](double p) { return p > 0.0 ? -std::expm1(-R * std::log1p(p * t / A)) / p : R * t / A; };
   const auto left = [&](double u) {
     if (u <= 0.0) return 0.0;
     const double p = std::pow(u, 1.0 / a);

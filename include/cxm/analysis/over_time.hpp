@@ -1,21 +1,22 @@
 #pragma once
-// Figures over time (issue #14, "measure both regularly and track progress over time"): feeds a
-// time-ordered stream into an engine and takes the engine's report at the end of every calendar
-// period (day, ISO week, month, quarter, year) that the stream passes, so that every figure of the
-// report — the report-time analysis of segments, RFM, survival and lifetime value included — becomes
-// a per-period series, each entry exactly as of its period's end. See
-// docs/metrics/engagement-vs-satisfaction.md, "Over time".
-//
-// A report "as of" an earlier time is only exact if no later event has been folded in (a decayed
-// score or a distinct count cannot take events back out): reports_over_time takes each report before
-// the first event of the next period is added, so each entry counts exactly the events up to its
-// period's end. An event that arrives after its period's report was taken (a late event, still
-// accepted by the engine within its lateness bound) is folded into the engine — so it counts in the
-// later reports — and counted in `late_after_report` of the period it belongs to, never silently.
-//
-// Cost: one report per period passed (the report's own cost: one pass over the table for report-time
-// metrics), plus the events' ingest. Memory: one report per period in the result. Not thread-safe on
-// the engine (it is being fed).
+/// \file
+/// Figures over time (issue #14, "measure both regularly and track progress over time"): feeds a
+/// time-ordered stream into an engine and takes the engine's report at the end of every calendar
+/// period (day, ISO week, month, quarter, year) that the stream passes, so that every figure of the
+/// report — the report-time analysis of segments, RFM, survival and lifetime value included — becomes
+/// a per-period series, each entry exactly as of its period's end. See
+/// docs/metrics/engagement-vs-satisfaction.md, "Over time".
+///
+/// A report "as of" an earlier time is only exact if no later event has been folded in (a decayed
+/// score or a distinct count cannot take events back out): reports_over_time takes each report before
+/// the first event of the next period is added, so each entry counts exactly the events up to its
+/// period's end. An event that arrives after its period's report was taken (a late event, still
+/// accepted by the engine within its lateness bound) is folded into the engine — so it counts in the
+/// later reports — and counted in `late_after_report` of the period it belongs to, never silently.
+///
+/// Cost: one report per period passed (the report's own cost: one pass over the table for report-time
+/// metrics), plus the events' ingest. Memory: one report per period in the result. Not thread-safe on
+/// the engine (it is being fed).
 
 #include <cstddef>
 #include <cstdint>

@@ -1,23 +1,24 @@
 #pragma once
-// Engagement versus satisfaction: the Dick & Basu (1994) two-axis segmentation and "what each predicts"
-// (issue #14). Dick, A. S. & Basu, K. (1994), "Customer Loyalty: Toward an Integrated Conceptual
-// Framework", Journal of the Academy of Marketing Science 22(2): loyalty as relative attitude
-// (here: satisfaction) crossed with repeat patronage (here: engagement).
-//
-//                    satisfied (high)   not satisfied (low)
-//   engaged (high)   loyal              spurious
-//   not engaged      latent             at_risk            (Dick & Basu: "no loyalty")
-//   no satisfaction measure (unsurveyed): its own segment, reported, never dropped.
-//
-// Boundary rule: a value >= its threshold counts as high (engaged / satisfied).
-// Thresholds are given as values, or as quantiles of the data: the linear quantile (Hyndman & Fan 1996
-// type 7, numpy's default): h = (n−1)q, x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎) over the sorted values.
-// The engagement quantile is taken over all customers, the satisfaction quantile over the surveyed ones.
-//
-// Input: one customer_profile per customer (the engagement measure is any double the caller computed,
-// e.g. a decayed activity score; nothing here depends on how). Analysis is layer 5: it reads finished
-// per-customer values, it keeps no state between calls (merge the inputs, then call again).
-// Cost: O(n log n) for quantile thresholds (one sort per axis), O(n) otherwise; O(n) extra memory.
+/// \file
+/// Engagement versus satisfaction: the Dick & Basu (1994) two-axis segmentation and "what each predicts"
+/// (issue #14). Dick, A. S. & Basu, K. (1994), "Customer Loyalty: Toward an Integrated Conceptual
+/// Framework", Journal of the Academy of Marketing Science 22(2): loyalty as relative attitude
+/// (here: satisfaction) crossed with repeat patronage (here: engagement).
+///
+///                    satisfied (high)   not satisfied (low)
+///   engaged (high)   loyal              spurious
+///   not engaged      latent             at_risk            (Dick & Basu: "no loyalty")
+///   no satisfaction measure (unsurveyed): its own segment, reported, never dropped.
+///
+/// Boundary rule: a value >= its threshold counts as high (engaged / satisfied).
+/// Thresholds are given as values, or as quantiles of the data: the linear quantile (Hyndman & Fan 1996
+/// type 7, numpy's default): h = (n−1)q, x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎) over the sorted values.
+/// The engagement quantile is taken over all customers, the satisfaction quantile over the surveyed ones.
+///
+/// Input: one customer_profile per customer (the engagement measure is any double the caller computed,
+/// e.g. a decayed activity score; nothing here depends on how). Analysis is layer 5: it reads finished
+/// per-customer values, it keeps no state between calls (merge the inputs, then call again).
+/// Cost: O(n log n) for quantile thresholds (one sort per axis), O(n) otherwise; O(n) extra memory.
 
 #include <algorithm>
 #include <array>
@@ -53,8 +54,9 @@ struct customer_profile {
 
 /// The four Dick & Basu segments plus the unsurveyed customers.
 enum class segment : std::uint8_t { loyal = 0, latent = 1, spurious = 2, at_risk = 3, unsurveyed = 4 };
-inline constexpr std::size_t segment_count = 5;
+inline constexpr std::size_t segment_count = 5;  ///< number of segments
 
+/// "loyal", "latent", "spurious", "at_risk", "unsurveyed".
 constexpr std::string_view to_string(segment s) noexcept {
   switch (s) {
     case segment::loyal: return "loyal";
@@ -68,10 +70,12 @@ constexpr std::string_view to_string(segment s) noexcept {
 
 /// A threshold on one axis: a fixed value, or a quantile q in [0, 1] of the data.
 struct threshold {
+  /// A fixed value, or a quantile of the data.
   enum class kind : std::uint8_t { value, quantile };
-  kind type = kind::quantile;
+  kind type = kind::quantile;  ///< which one `x` is
   double x = 0.5;  ///< the value, or q
-  static constexpr threshold at(double value) noexcept { return {kind::value, value}; }
+  static constexpr threshold at(double value) noexcept { return {kind::value, value}; }  ///< the fixed value `value`
+  /// The quantile `q` of the data.
   static constexpr threshold at_quantile(double q) noexcept { return {kind::quantile, q}; }
 };
 
@@ -86,7 +90,7 @@ struct segmentation_parameters {
 
 /// Outcomes of one segment.
 struct segment_outcomes {
-  segment which;
+  segment which;  ///< the segment
   std::uint64_t customers;                  ///< size
   double share;                             ///< customers / all customers (unsurveyed included); 0 when none
   std::uint64_t churned;                    ///< customers who churned
@@ -115,10 +119,11 @@ struct segmentation {
   std::optional<double> satisfaction_threshold;   ///< the value used; empty when a quantile was asked and
                                                   ///< nobody was surveyed
   std::array<segment_outcomes, segment_count> segments;  ///< indexed by segment
-  churn_comparisons churn_tests;
+  churn_comparisons churn_tests;  ///< churn between segments
   /// Engaged × satisfied among the surveyed, 2×2 {{loyal, spurious}, {latent, at_risk}}; empty when a
   /// row or column is empty. phi > 0: engaged customers are more often satisfied.
   std::optional<chi_squared_test> axes_independence;
+  /// The outcomes of segment `s`.
   [[nodiscard]] const segment_outcomes& operator[](segment s) const noexcept {
     return segments[static_cast<std::size_t>(s)];
   }

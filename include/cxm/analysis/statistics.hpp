@@ -1,39 +1,40 @@
 #pragma once
-// Association statistics for the engagement-versus-satisfaction analysis (issue #14): value types plus
-// free functions over spans of per-customer values, in the style of Boost.Math (results hold numbers,
-// functions compute). Nothing here keeps state between calls, so there is nothing to merge or save:
-// merge the per-customer inputs (or the engine that produced them) and call again.
-//
-//  pearson_correlation    r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²) (two-pass: means first), with the
-//                         Fisher (1915) z interval tanh(atanh r ± z_{1−α/2}/√(n−3)).
-//  spearman_correlation   Pearson's r of the average ranks (ties share the mean of their positions;
-//                         Spearman 1904). The interval is the same Fisher-z approximation with
-//                         SE = 1/√(n−3); Fieller, Hartley & Pearson (1957) suggest the slightly wider
-//                         √(1.06/(n−3)) for Spearman — we keep 1/√(n−3) and document it as approximate.
-//  auc                    area under the ROC curve = concordance probability P(s⁺ > s⁻) + ½P(s⁺ = s⁻),
-//                         from the Mann-Whitney U statistic U = R⁺ − n⁺(n⁺+1)/2 (R⁺: sum of the
-//                         average ranks of the positives), AUC = U/(n⁺n⁻); standard error of Hanley &
-//                         McNeil (1982, Radiology 143, eq. 1–3): Q1 = A/(2−A), Q2 = 2A²/(1+A),
-//                         SE² = [A(1−A) + (n⁺−1)(Q1−A²) + (n⁻−1)(Q2−A²)] / (n⁺n⁻); interval A ± z·SE
-//                         clipped to [0, 1].
-//  two_proportion_z_test  pooled z = (p_a − p_b)/√(p̂(1−p̂)(1/n_a + 1/n_b)), p̂ = (x_a+x_b)/(n_a+n_b),
-//                         two-sided p = 2(1 − Φ(|z|)); the difference's interval is the unpooled Wald
-//                         interval (p_a − p_b) ± z·√(p_a(1−p_a)/n_a + p_b(1−p_b)/n_b), clipped to [−1, 1].
-//  chi_squared_independence  Pearson's X² = Σ (O − E)²/E with E = row·column/total, (r−1)(c−1) degrees of
-//                         freedom, p from the chi-squared distribution (Boost.Math); Cramér's (1946)
-//                         V = √(X²/(n·(min(r, c) − 1))); for 2×2 the signed φ = (ad − bc)/√(r₁r₂c₁c₂)
-//                         (|φ| = √(X²/n) = V). No continuity correction. Expected counts below 5 are
-//                         flagged (Cochran 1954: the chi-squared approximation is then unreliable; use
-//                         cxm::fisher_exact from survey/compare.hpp for a 2×2 table).
-//
-// Undefined figures are empty std::optionals, never NaN: a correlation with n < 3 or a constant input,
-// its interval with n < 4; an AUC with no positives or no negatives; a proportion test with an empty
-// group; a chi-squared test with an empty row or column. Bad input (sizes that differ, NaN or ±inf
-// values, more successes than trials, a confidence outside (0, 1)) throws std::invalid_argument naming
-// the parameter.
-//
-// Cost: correlations O(n) (Pearson) and O(n log n) (Spearman, AUC: one sort), O(n) extra memory;
-// the proportion test O(1); the chi-squared test O(r·c).
+/// \file
+/// Association statistics for the engagement-versus-satisfaction analysis (issue #14): value types plus
+/// free functions over spans of per-customer values, in the style of Boost.Math (results hold numbers,
+/// functions compute). Nothing here keeps state between calls, so there is nothing to merge or save:
+/// merge the per-customer inputs (or the engine that produced them) and call again.
+///
+///  pearson_correlation    r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²) (two-pass: means first), with the
+///                         Fisher (1915) z interval tanh(atanh r ± z_{1−α/2}/√(n−3)).
+///  spearman_correlation   Pearson's r of the average ranks (ties share the mean of their positions;
+///                         Spearman 1904). The interval is the same Fisher-z approximation with
+///                         SE = 1/√(n−3); Fieller, Hartley & Pearson (1957) suggest the slightly wider
+///                         √(1.06/(n−3)) for Spearman — we keep 1/√(n−3) and document it as approximate.
+///  auc                    area under the ROC curve = concordance probability P(s⁺ > s⁻) + ½P(s⁺ = s⁻),
+///                         from the Mann-Whitney U statistic U = R⁺ − n⁺(n⁺+1)/2 (R⁺: sum of the
+///                         average ranks of the positives), AUC = U/(n⁺n⁻); standard error of Hanley &
+///                         McNeil (1982, Radiology 143, eq. 1–3): Q1 = A/(2−A), Q2 = 2A²/(1+A),
+///                         SE² = [A(1−A) + (n⁺−1)(Q1−A²) + (n⁻−1)(Q2−A²)] / (n⁺n⁻); interval A ± z·SE
+///                         clipped to [0, 1].
+///  two_proportion_z_test  pooled z = (p_a − p_b)/√(p̂(1−p̂)(1/n_a + 1/n_b)), p̂ = (x_a+x_b)/(n_a+n_b),
+///                         two-sided p = 2(1 − Φ(|z|)); the difference's interval is the unpooled Wald
+///                         interval (p_a − p_b) ± z·√(p_a(1−p_a)/n_a + p_b(1−p_b)/n_b), clipped to [−1, 1].
+///  chi_squared_independence  Pearson's X² = Σ (O − E)²/E with E = row·column/total, (r−1)(c−1) degrees of
+///                         freedom, p from the chi-squared distribution (Boost.Math); Cramér's (1946)
+///                         V = √(X²/(n·(min(r, c) − 1))); for 2×2 the signed φ = (ad − bc)/√(r₁r₂c₁c₂)
+///                         (|φ| = √(X²/n) = V). No continuity correction. Expected counts below 5 are
+///                         flagged (Cochran 1954: the chi-squared approximation is then unreliable; use
+///                         cxm::fisher_exact from survey/compare.hpp for a 2×2 table).
+///
+/// Undefined figures are empty std::optionals, never NaN: a correlation with n < 3 or a constant input,
+/// its interval with n < 4; an AUC with no positives or no negatives; a proportion test with an empty
+/// group; a chi-squared test with an empty row or column. Bad input (sizes that differ, NaN or ±inf
+/// values, more successes than trials, a confidence outside (0, 1)) throws std::invalid_argument naming
+/// the parameter.
+///
+/// Cost: correlations O(n) (Pearson) and O(n log n) (Spearman, AUC: one sort), O(n) extra memory;
+/// the proportion test O(1); the chi-squared test O(r·c).
 
 #include <algorithm>
 #include <cmath>
@@ -46,11 +47,15 @@
 #include <string>
 #include <vector>
 
-#include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
+// The special functions only, not boost/math/distributions (docs/benchmarks.md, "Compile cost"):
+// the chi-squared upper tail is gamma_q(k/2, x/2), the normal quantile -sqrt(2)·erfc_inv(2p).
+#include <boost/math/constants/constants.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/special_functions/gamma.hpp>
 
 #include "cxm/survey/intervals.hpp"
 
+/// Engagement versus satisfaction: statistics, segments and per-period series over finished results.
 namespace cxm::analysis {
 
 /// A correlation coefficient (Pearson or Spearman) with its Fisher-z interval.
@@ -72,8 +77,12 @@ struct auc_result {
 
 /// Two-proportion z test (e.g. the churn rates of two segments): a − b.
 struct two_proportion_test {
-  std::uint64_t successes_a, trials_a;   ///< x_a of n_a
-  std::uint64_t successes_b, trials_b;   ///< x_b of n_b
+  /** \var successes_a
+      x_a, the successes of sample a. */
+  std::uint64_t successes_a, trials_a;   ///< n_a, its trials
+  /** \var successes_b
+      x_b, the successes of sample b. */
+  std::uint64_t successes_b, trials_b;   ///< n_b, its trials
   double proportion_a;                   ///< x_a/n_a
   double proportion_b;                   ///< x_b/n_b
   double difference;                     ///< proportion_a − proportion_b
@@ -119,7 +128,17 @@ inline void check_same_size(std::size_t a, std::size_t b, const char* function, 
 }
 
 inline double two_sided_p(double z) {
-  return 2 * boost::math::cdf(boost::math::complement(boost::math::normal_distribution<double>(), std::abs(z)));
+  // 2·P(Z > |z|) = erfc(|z|/sqrt(2)): what 2·cdf(complement(normal_distribution<double>(), |z|)) computes.
+  return boost::math::erfc(std::abs(z) / boost::math::constants::root_two<double>());
+}
+
+/// Q(k/2, x/2), the upper tail P(X > x) of a chi-squared variable with k > 0 degrees of freedom:
+/// what cdf(complement(chi_squared_distribution<double>(k), x)) returns, with its check of x.
+inline double chi_squared_upper_tail(double k, double x) {
+  if (!(x >= 0) || !std::isfinite(x)) {
+    throw std::domain_error("chi-squared statistic is " + std::to_string(x) + ", must be finite and >= 0");
+  }
+  return boost::math::gamma_q(k / 2, x / 2);
 }
 
 /// Pearson's r of two equal-length, finite samples (two-pass); empty when n < 3 or a sample is constant.
@@ -326,8 +345,8 @@ inline std::optional<chi_squared_test> chi_squared_independence(std::span<const 
     }
   }
   out.small_expected_counts = out.cells_expected_below_5 > 0;
-  const boost::math::chi_squared_distribution<double> distribution(static_cast<double>(out.degrees_of_freedom));
-  out.p_value = boost::math::cdf(boost::math::complement(distribution, out.statistic));
+  // cdf(complement(chi_squared_distribution<double>(k), x)) is Q(k/2, x/2) after its checks.
+  out.p_value = detail::chi_squared_upper_tail(static_cast<double>(out.degrees_of_freedom), out.statistic);
   const double k = static_cast<double>(std::min(rows, columns) - 1);
   out.cramers_v = std::min(1.0, std::sqrt(out.statistic / (n * k)));
   if (rows == 2 && columns == 2) {

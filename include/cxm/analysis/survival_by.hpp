@@ -1,15 +1,16 @@
 #pragma once
-// Survival by group (issue #14): one Kaplan-Meier curve per group of customers and the log-rank test
-// of "the groups have the same survival", e.g. satisfied versus not satisfied customers, or the Dick &
-// Basu (1994) segments of analysis/segments.hpp. Formulas: churn/survival.hpp (Kaplan & Meier 1958;
-// log-rank: Mantel 1966, R's survdiff with rho = 0); docs/metrics/churn.md, "Survival by group".
-//
-// Input: per-customer lifetimes (cxm::lifetime, e.g. from cxm::customer_lifetimes::of on each customer
-// of an engine) and one group label per customer, position by position. Analysis is layer 5: no state
-// between calls; the mergeable state is the grouped_survival in the result (merge those, then call
-// survival_by(state) again).
-// Cost: O(n log m) to build (n customers, m distinct times per group), O(G · T · k²) for the test
-// (churn/survival.hpp), O(T) per curve; memory O(total distinct (group, time) pairs).
+/// \file
+/// Survival by group (issue #14): one Kaplan-Meier curve per group of customers and the log-rank test
+/// of "the groups have the same survival", e.g. satisfied versus not satisfied customers, or the Dick &
+/// Basu (1994) segments of analysis/segments.hpp. Formulas: churn/survival.hpp (Kaplan & Meier 1958;
+/// log-rank: Mantel 1966, R's survdiff with rho = 0); docs/metrics/churn.md, "Survival by group".
+///
+/// Input: per-customer lifetimes (cxm::lifetime, e.g. from cxm::customer_lifetimes::of on each customer
+/// of an engine) and one group label per customer, position by position. Analysis is layer 5: no state
+/// between calls; the mergeable state is the grouped_survival in the result (merge those, then call
+/// survival_by(state) again).
+/// Cost: O(n log m) to build (n customers, m distinct times per group), O(G · T · k²) for the test
+/// (churn/survival.hpp), O(T) per curve; memory O(total distinct (group, time) pairs).
 
 #include <cmath>
 #include <cstddef>

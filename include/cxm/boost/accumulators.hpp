@@ -1,58 +1,61 @@
 #pragma once
-// Boost.Accumulators features for cxm's survey metrics (an optional adapter: cxm/cxm.hpp does not
-// include it).
-//
-// What: cxm::tag::nps, cxm::tag::csat and cxm::tag::ces are features that can sit in a
-// boost::accumulators::accumulator_set beside Boost's own statistics (tag::mean, tag::variance, ...).
-// Each holds the native accumulator (cxm::nps, cxm::csat, cxm::ces) and forwards every sample to it, so
-// the results are exactly the native ones (the same code runs). Extractors cxm::extract::nps(acc),
-// cxm::extract::csat(acc) and cxm::extract::ces(acc) return cxm::nps_result, cxm::csat_result and
-// cxm::ces_result.
-//
-//   #include <boost/accumulators/framework/accumulator_set.hpp>
-//   #include <boost/accumulators/framework/features.hpp>
-//   #include <boost/accumulators/statistics/mean.hpp>
-//   #include <cxm/boost/accumulators.hpp>
-//   namespace ba = boost::accumulators;
-//
-//   ba::accumulator_set<int, ba::features<ba::tag::mean, cxm::tag::nps>> acc;
-//   for (int answer : {10, 9, 7, 3}) acc(answer);
-//   cxm::nps_result r = cxm::extract::nps(acc);       // r.score == 25, ba::mean(acc) == 7.25
-//
-//   // Weighted answers go to the native weighted add (Kish's effective n, weighted shares):
-//   ba::accumulator_set<int, ba::features<cxm::tag::nps>, double> weighted;
-//   weighted(10, ba::weight = 2.5);
-//
-//   // Parameters at construction (each optional; the defaults are the native ones):
-//   ba::accumulator_set<int, ba::features<cxm::tag::csat, cxm::tag::ces>> wide(
-//       cxm::csat_scale = cxm::score_scale{0, 10}, cxm::csat_satisfied = cxm::csat::satisfied_set{9, 10},
-//       cxm::ces_scale = cxm::score_scale{0, 10}, cxm::ces_threshold = 7);
-//
-// Samples: any integral type, or a floating-point type holding a whole number (9.0), as the native
-// add takes them: 9.5, NaN and ±inf are rejected as not whole numbers (score_not_whole), a whole
-// number off the scale (11, 2^32 + 9) as score_out_of_scale; bool and character types do not compile.
-// Weights (reliability weights, as the native add(score, weight)): any arithmetic type, converted to
-// double; the native checks apply (finite, >= 0). Counts of identical answers (frequency weights) have
-// no Boost form: use the native add_count. A call without a weight, even in
-// a weighted set, is an unweighted answer (but Boost's weighted statistics in the same set need one).
-//
-// Bad input: an invalid score or weight throws cxm::invalid_event with the native message ("nps:
-// score 11 is outside the scale 0..10", "nps: score 9.5 is not a whole number"), and the cxm state is unchanged. The accumulator_set visits
-// its features in turn, so Boost's own features visited before the cxm one may already have counted
-// that sample: validate before calling the set when you mix them and must go on after an error (or
-// use the native accumulators with cxm::skip_invalid).
-//
-// State: cxm::state_of<cxm::tag::nps>(acc) is a const reference to the native accumulator, to merge,
-// save (cxm::io::save_state) or inspect. There is no mutable access: folding another state into the
-// set would leave Boost's own features behind. An accumulator_set cannot be merged (Boost has no
-// merge); merge the native states instead.
-//
-// The pattern (an impl deriving from accumulator_base with result_type, a constructor taking the
-// argument pack, operator()(args) and result(args); a tag deriving from depends_on<> naming the impl;
-// an extractor<tag> object; keywords declared with BOOST_PARAMETER_NAME and read with args[kw | default])
-// is the one documented in the Boost.Accumulators user's guide, "Extending the Accumulators Framework"
-// (https://www.boost.org/doc/libs/1_81_0/doc/html/accumulators/user_s_guide.html), and followed by
-// Boost's own statistics (boost/accumulators/statistics/count.hpp, weighted_mean.hpp).
+/// \file
+/// Boost.Accumulators features for cxm's survey metrics (an optional adapter: cxm/cxm.hpp does not
+/// include it).
+///
+/// What: cxm::tag::nps, cxm::tag::csat and cxm::tag::ces are features that can sit in a
+/// boost::accumulators::accumulator_set beside Boost's own statistics (tag::mean, tag::variance, ...).
+/// Each holds the native accumulator (cxm::nps, cxm::csat, cxm::ces) and forwards every sample to it, so
+/// the results are exactly the native ones (the same code runs). Extractors cxm::extract::nps(acc),
+/// cxm::extract::csat(acc) and cxm::extract::ces(acc) return cxm::nps_result, cxm::csat_result and
+/// cxm::ces_result.
+///
+/// \code
+///   #include <boost/accumulators/framework/accumulator_set.hpp>
+///   #include <boost/accumulators/framework/features.hpp>
+///   #include <boost/accumulators/statistics/mean.hpp>
+///   #include <cxm/boost/accumulators.hpp>
+///   namespace ba = boost::accumulators;
+///
+///   ba::accumulator_set<int, ba::features<ba::tag::mean, cxm::tag::nps>> acc;
+///   for (int answer : {10, 9, 7, 3}) acc(answer);
+///   cxm::nps_result r = cxm::extract::nps(acc);       // r.score == 25, ba::mean(acc) == 7.25
+///
+///   // Weighted answers go to the native weighted add (Kish's effective n, weighted shares):
+///   ba::accumulator_set<int, ba::features<cxm::tag::nps>, double> weighted;
+///   weighted(10, ba::weight = 2.5);
+///
+///   // Parameters at construction (each optional; the defaults are the native ones):
+///   ba::accumulator_set<int, ba::features<cxm::tag::csat, cxm::tag::ces>> wide(
+///       cxm::csat_scale = cxm::score_scale{0, 10}, cxm::csat_satisfied = cxm::csat::satisfied_set{9, 10},
+///       cxm::ces_scale = cxm::score_scale{0, 10}, cxm::ces_threshold = 7);
+/// \endcode
+///
+/// Samples: any integral type, or a floating-point type holding a whole number (9.0), as the native
+/// add takes them: 9.5, NaN and ±inf are rejected as not whole numbers (score_not_whole), a whole
+/// number off the scale (11, 2^32 + 9) as score_out_of_scale; bool and character types do not compile.
+/// Weights (reliability weights, as the native add(score, weight)): any arithmetic type, converted to
+/// double; the native checks apply (finite, >= 0). Counts of identical answers (frequency weights) have
+/// no Boost form: use the native add_count. A call without a weight, even in
+/// a weighted set, is an unweighted answer (but Boost's weighted statistics in the same set need one).
+///
+/// Bad input: an invalid score or weight throws cxm::invalid_event with the native message ("nps:
+/// score 11 is outside the scale 0..10", "nps: score 9.5 is not a whole number"), and the cxm state is unchanged. The accumulator_set visits
+/// its features in turn, so Boost's own features visited before the cxm one may already have counted
+/// that sample: validate before calling the set when you mix them and must go on after an error (or
+/// use the native accumulators with cxm::skip_invalid).
+///
+/// State: cxm::state_of<cxm::tag::nps>(acc) is a const reference to the native accumulator, to merge,
+/// save (cxm::io::save_state) or inspect. There is no mutable access: folding another state into the
+/// set would leave Boost's own features behind. An accumulator_set cannot be merged (Boost has no
+/// merge); merge the native states instead.
+///
+/// The pattern (an impl deriving from accumulator_base with result_type, a constructor taking the
+/// argument pack, operator()(args) and result(args); a tag deriving from depends_on<> naming the impl;
+/// an extractor<tag> object; keywords declared with BOOST_PARAMETER_NAME and read with args[kw | default])
+/// is the one documented in the Boost.Accumulators user's guide, "Extending the Accumulators Framework"
+/// (https://www.boost.org/doc/libs/1_81_0/doc/html/accumulators/user_s_guide.html), and followed by
+/// Boost's own statistics (boost/accumulators/statistics/count.hpp, weighted_mean.hpp).
 
 #include <ranges>
 #include <type_traits>
@@ -219,30 +222,35 @@ class survey_feature : public ::boost::accumulators::accumulator_base {
 
 }  // namespace detail::boost_adapter
 
+/// Boost.Accumulators features over cxm's survey metrics (the top of this header).
 namespace tag {
 
 /// Net Promoter Score (cxm::nps, 0..10). Result: cxm::nps_result.
 struct nps : ::boost::accumulators::depends_on<> {
+  /// The Boost.Accumulators implementation.
   using impl = ::boost::mpl::always<detail::boost_adapter::survey_feature<cxm::nps>>;
 };
 
 /// CSAT (cxm::csat; cxm::csat_scale, cxm::csat_satisfied). Result: cxm::csat_result.
 struct csat : ::boost::accumulators::depends_on<> {
+  /// The Boost.Accumulators implementation.
   using impl = ::boost::mpl::always<detail::boost_adapter::survey_feature<cxm::csat>>;
 };
 
 /// CES (cxm::ces; cxm::ces_scale, cxm::ces_threshold). Result: cxm::ces_result.
 struct ces : ::boost::accumulators::depends_on<> {
+  /// The Boost.Accumulators implementation.
   using impl = ::boost::mpl::always<detail::boost_adapter::survey_feature<cxm::ces>>;
 };
 
 }  // namespace tag
 
+/// Extractors of the features in cxm::tag.
 namespace extract {
 
-inline constexpr ::boost::accumulators::extractor<tag::nps> nps{};
-inline constexpr ::boost::accumulators::extractor<tag::csat> csat{};
-inline constexpr ::boost::accumulators::extractor<tag::ces> ces{};
+inline constexpr ::boost::accumulators::extractor<tag::nps> nps{};  ///< cxm::extract::nps(acc): the nps_result
+inline constexpr ::boost::accumulators::extractor<tag::csat> csat{};  ///< cxm::extract::csat(acc): the csat_result
+inline constexpr ::boost::accumulators::extractor<tag::ces> ces{};  ///< cxm::extract::ces(acc): the ces_result
 
 }  // namespace extract
 

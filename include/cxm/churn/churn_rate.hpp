@@ -1,23 +1,24 @@
 #pragma once
-// Churn rates (issue #14, "Churn and retention"): how many customers a business loses per period.
-//
-// Two settings, after Schmittlein, Morrison & Colombo (1987), "Counting your customers: who are they
-// and what will they do next?", Management Science 33(1), and Fader & Hardie (2009), "Probability
-// models for customer-base analysis", Journal of Interactive Marketing 23(1):
-//  - contractual: the customer says when they leave (an event_kind::cancel event). cxm::cancellation
-//    (per-customer) keeps each customer's first and last cancel; cxm::contractual_churn (report-time)
-//    gives the churn rate per calendar period: cancels during the period among the customers active
-//    at its start, and the joiner-inclusive variant;
-//  - non-contractual: nobody says so; a customer counts as churned once their last activity lies more
-//    than a threshold in the past (cxm::inactivity_churn, report-time).
-// Revenue churn (gross and net revenue retention): the pure function revenue_retention over
-// per-customer revenue pairs and the stream metric revenue_retention_series, both in
-// churn/revenue_retention.hpp (included here); annual_churn_from_monthly / monthly_churn_from_annual
-// convert rates.
-// Definitions, worked examples and sources: docs/metrics/churn-rate.md.
-//
-// Layer 3 (docs/architecture.md, "Layers"): includes only cxm/core, cxm/io and cxm/events. The
-// report-time metrics read the engine's report context through templates, never cxm/stream.
+/// \file
+/// Churn rates (issue #14, "Churn and retention"): how many customers a business loses per period.
+///
+/// Two settings, after Schmittlein, Morrison & Colombo (1987), "Counting your customers: who are they
+/// and what will they do next?", Management Science 33(1), and Fader & Hardie (2009), "Probability
+/// models for customer-base analysis", Journal of Interactive Marketing 23(1):
+///  - contractual: the customer says when they leave (an event_kind::cancel event). cxm::cancellation
+///    (per-customer) keeps each customer's first and last cancel; cxm::contractual_churn (report-time)
+///    gives the churn rate per calendar period: cancels during the period among the customers active
+///    at its start, and the joiner-inclusive variant;
+///  - non-contractual: nobody says so; a customer counts as churned once their last activity lies more
+///    than a threshold in the past (cxm::inactivity_churn, report-time).
+/// Revenue churn (gross and net revenue retention): the pure function revenue_retention over
+/// per-customer revenue pairs and the stream metric revenue_retention_series, both in
+/// churn/revenue_retention.hpp (included here); annual_churn_from_monthly / monthly_churn_from_annual
+/// convert rates.
+/// Definitions, worked examples and sources: docs/metrics/churn-rate.md.
+///
+/// Layer 3 (docs/architecture.md, "Layers"): includes only cxm/core, cxm/io and cxm/events. The
+/// report-time metrics read the engine's report context through templates, never cxm/stream.
 
 #include <algorithm>
 #include <chrono>
@@ -60,6 +61,7 @@ struct cancellation_result {
   std::optional<timestamp> last_cancel;
   /// last_cancel lies after as_of's second: a cancel later than as_of is included in it.
   bool includes_later_events;
+  /// Compares every field.
   friend bool operator==(const cancellation_result&, const cancellation_result&) = default;
 };
 
@@ -74,16 +76,23 @@ struct cancellation_result {
 /// - Cost: O(1) per cancel event, no allocation. Memory: 8 bytes per customer record.
 /// - State format (version 1): first (u32 s since 1970; 0xFFFFFFFF with last = 0 when never
 ///   cancelled), last (u32). Load requires first <= last, or the "never" pair.
+/// - Result: cancellation_result. Parameters: none.
+///   Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct cancellation {
+  /// The per-customer state: 8 bytes (the format above).
   struct state {
     std::uint32_t first = std::numeric_limits<std::uint32_t>::max();  ///< s since 1970; max with last 0 = never
     std::uint32_t last = 0;                                           ///< s since 1970
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
     /// Whether any cancel was seen.
     [[nodiscard]] constexpr bool cancelled() const noexcept { return first <= last; }
   };
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "cancellation";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::cancel};
 
   /// Folds in one cancel: O(1).
@@ -107,6 +116,7 @@ struct cancellation {
     r.includes_later_events = *r.last_cancel > std::chrono::floor<std::chrono::seconds>(ctx.as_of());
     return r;
   }
+  /// Writes a state, field by field.
   void save(const state& s, io::writer& w) const {
     w.u32(s.first);
     w.u32(s.last);
@@ -145,6 +155,7 @@ struct churn_period {
   std::optional<double> joiner_inclusive_rate;
   /// The period holds as_of: it is incomplete (its counts run only to as_of).
   bool current;
+  /// Compares every field.
   friend bool operator==(const churn_period&, const churn_period&) = default;
 };
 
@@ -243,6 +254,7 @@ struct contractual_churn_result {
   /// last row, marked current). When as_of is after latest_time (2106), the rows stop at the period of
   /// latest_time, after which nothing can change, and no row is marked current. Empty without customers.
   std::vector<churn_period> periods;
+  /// Compares every field.
   friend bool operator==(const contractual_churn_result&, const contractual_churn_result&) = default;
 };
 
@@ -263,13 +275,20 @@ struct contractual_churn_result {
 /// - Cost at report time: one pass over the customer table, O(log P) per customer, plus O(P) for the
 ///   series of P periods. Nothing per event (the per-customer states are activity's and cancellation's).
 /// - Merge: nothing of its own; exact whenever activity and cancellation merge exactly (always).
+/// - Result: contractual_churn_result. Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// - Source: the contractual setting of Schmittlein, Morrison & Colombo (1987) and Fader & Hardie
+///   (2009) (the top of this header; docs/metrics/churn-rate.md).
 struct contractual_churn {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "contractual_churn";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity, cancellation>;
 
   period_unit unit = period_unit::month;  ///< the period of the series
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("unit", self.unit);
@@ -277,6 +296,7 @@ struct contractual_churn {
   /// Throws std::invalid_argument for an unknown unit.
   void configure(const kind_registry&) const { detail::check_churn_unit(unit, id); }
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] contractual_churn_result result(const ReportContext& rc) const {
     const auto as_of = rc.as_of();
@@ -316,6 +336,7 @@ struct inactivity_churn_result {
   /// The churn series under the same rule (see inactivity_churn); rows as in contractual_churn_result,
   /// stopping at the period of latest_time + threshold when as_of is later.
   std::vector<churn_period> periods;
+  /// Compares every field.
   friend bool operator==(const inactivity_churn_result&, const inactivity_churn_result&) = default;
 };
 
@@ -335,9 +356,13 @@ struct inactivity_churn_result {
 ///   Nothing per event (the per-customer state is activity's). Merge: exact, as activity's.
 /// - Source: the inactivity rule of non-contractual settings, e.g. Fader & Hardie (2009), section 2;
 ///   the threshold is the host's choice (90 days is a common default, not a published constant).
+/// - Result: inactivity_churn_result. Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct inactivity_churn {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "inactivity_churn";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity>;
   /// The longest threshold accepted (about 200 years: any time plus it stays a valid timestamp).
   static constexpr std::chrono::milliseconds max_threshold = std::chrono::days{73'000};
@@ -345,6 +370,7 @@ struct inactivity_churn {
   std::chrono::milliseconds threshold = std::chrono::days{90};  ///< inactivity longer than this = churned
   period_unit unit = period_unit::month;                        ///< the period of the series
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("threshold", self.threshold);
@@ -359,6 +385,7 @@ struct inactivity_churn {
     detail::check_churn_unit(unit, id);
   }
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] inactivity_churn_result result(const ReportContext& rc) const {
     const auto as_of = rc.as_of();

@@ -1,35 +1,36 @@
 #pragma once
-// Customer lifetimes from the engine's customer table (issue #14, "survival of customers"): a
-// report-time metric that turns every customer's activity and cancels into one lifetime (churned or
-// right-censored) as of the report's time, folded into a cxm::survival_table, so that
-// kaplan_meier(result.table) is the survival curve of the customer base (docs/metrics/churn.md,
-// "Lifetimes from the engine").
-//
-// Rule, as of `as_of` (times kept to the second, as activity and cancellation keep them):
-//  - a customer whose first activity is after as_of is not a customer yet: excluded (counted);
-//  - first cancel at or before as_of: churned, lifetime = first cancel − first activity (contractual
-//    churn: the customer said so; the same first-cancel rule as cxm::contractual_churn);
-//  - else, with the inactivity rule on (threshold > 0) and as_of − last activity > threshold (the strict
-//    rule of cxm::inactivity_churn): churned, lifetime = last activity + threshold − first activity.
-//    The churn is dated when the rule declares it (last activity + threshold), not back-dated to the last
-//    activity: the event is then a function of what was observable at that instant, the same instant at
-//    which a customer still active would be censored. Back-dating to the last activity would put the
-//    churn of lapsed customers up to `threshold` earlier than the censoring of customers in the same
-//    state who have not yet reached the threshold, which biases the curve downwards near its end
-//    (those recent lapsers are counted at risk until as_of). The choice shifts every inactive churner's
-//    lifetime by the same constant `threshold`; subtract it for the "last activity" convention;
-//  - else: censored at as_of, lifetime = as_of − first activity.
-// Customers with events after as_of (their last activity, as activity keeps it, is later than as_of):
-// the record no longer knows their last activity as of as_of. They had an event after as_of, so they
-// were customers at as_of: unless their first cancel is at or before as_of (a minimum: exact), they are
-// censored at as_of and counted in censored_later_events. (The inactivity rule cannot be applied to
-// them as of as_of; a gap longer than the threshold before as_of is therefore not counted, as
-// inactivity_churn does not count a gap followed by a return.) For a report of the present (as_of at or
-// after every event) there are none.
-// threshold = 0 turns the inactivity rule off: churn only by cancel, everyone else censored at as_of
-// (for contractual businesses, where silence is not churn).
-//
-// Layer 3 (docs/architecture.md, "Layers"): includes only cxm/core, cxm/io, cxm/events and cxm/churn.
+/// \file
+/// Customer lifetimes from the engine's customer table (issue #14, "survival of customers"): a
+/// report-time metric that turns every customer's activity and cancels into one lifetime (churned or
+/// right-censored) as of the report's time, folded into a cxm::survival_table, so that
+/// kaplan_meier(result.table) is the survival curve of the customer base (docs/metrics/churn.md,
+/// "Lifetimes from the engine").
+///
+/// Rule, as of `as_of` (times kept to the second, as activity and cancellation keep them):
+///  - a customer whose first activity is after as_of is not a customer yet: excluded (counted);
+///  - first cancel at or before as_of: churned, lifetime = first cancel − first activity (contractual
+///    churn: the customer said so; the same first-cancel rule as cxm::contractual_churn);
+///  - else, with the inactivity rule on (threshold > 0) and as_of − last activity > threshold (the strict
+///    rule of cxm::inactivity_churn): churned, lifetime = last activity + threshold − first activity.
+///    The churn is dated when the rule declares it (last activity + threshold), not back-dated to the last
+///    activity: the event is then a function of what was observable at that instant, the same instant at
+///    which a customer still active would be censored. Back-dating to the last activity would put the
+///    churn of lapsed customers up to `threshold` earlier than the censoring of customers in the same
+///    state who have not yet reached the threshold, which biases the curve downwards near its end
+///    (those recent lapsers are counted at risk until as_of). The choice shifts every inactive churner's
+///    lifetime by the same constant `threshold`; subtract it for the "last activity" convention;
+///  - else: censored at as_of, lifetime = as_of − first activity.
+/// Customers with events after as_of (their last activity, as activity keeps it, is later than as_of):
+/// the record no longer knows their last activity as of as_of. They had an event after as_of, so they
+/// were customers at as_of: unless their first cancel is at or before as_of (a minimum: exact), they are
+/// censored at as_of and counted in censored_later_events. (The inactivity rule cannot be applied to
+/// them as of as_of; a gap longer than the threshold before as_of is therefore not counted, as
+/// inactivity_churn does not count a gap followed by a return.) For a report of the present (as_of at or
+/// after every event) there are none.
+/// threshold = 0 turns the inactivity rule off: churn only by cancel, everyone else censored at as_of
+/// (for contractual businesses, where silence is not churn).
+///
+/// Layer 3 (docs/architecture.md, "Layers"): includes only cxm/core, cxm/io, cxm/events and cxm/churn.
 
 #include <chrono>
 #include <cstdint>
@@ -61,6 +62,7 @@ struct customer_lifetime {
   lifetime_outcome outcome;  ///< how it ended
   /// The lifetime in the metric's unit (event = churned); empty when outcome is excluded.
   std::optional<lifetime> life;
+  /// Compares every field.
   friend bool operator==(const customer_lifetime&, const customer_lifetime&) = default;
 };
 
@@ -80,6 +82,7 @@ struct customer_lifetimes_result {
   /// 0 for a report of the present.
   std::uint64_t censored_later_events;
   std::uint64_t excluded;   ///< customers in the table whose first activity is after as_of
+  /// Compares every field.
   friend bool operator==(const customer_lifetimes_result&, const customer_lifetimes_result&) = default;
 };
 
@@ -98,9 +101,14 @@ struct customer_lifetimes_result {
 /// - Cost at report time: one pass over the customer table, O(log m) per customer for m distinct
 ///   lifetimes, memory O(m). Merge: nothing of its own; exact whenever activity and cancellation merge
 ///   exactly (always: minima and maxima), under any split and arrival order.
+/// - Thread safety: the engine's (docs/architecture.md, "Thread safety"). Source: Kaplan & Meier (1958) for
+///   the curve (docs/metrics/churn.md).
 struct customer_lifetimes {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "lifetimes";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity, cancellation>;
   /// The longest threshold or unit accepted (as inactivity_churn's bound: any time plus it stays valid).
   static constexpr std::chrono::milliseconds max_duration = std::chrono::days{73'000};
@@ -108,6 +116,7 @@ struct customer_lifetimes {
   std::chrono::milliseconds threshold = std::chrono::days{90};  ///< inactivity longer than this = churned; 0 = off
   std::chrono::milliseconds unit = std::chrono::days{1};        ///< lifetimes are in multiples of this
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("threshold", self.threshold);
@@ -154,6 +163,7 @@ struct customer_lifetimes {
     return {lifetime_outcome::censored, lifetime{in_units(as_of), false}};
   }
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] customer_lifetimes_result result(const ReportContext& rc) const {
     const auto as_of = rc.as_of();

@@ -1,21 +1,22 @@
 #pragma once
-// Cohort retention: customers grouped by the period of their first activity (their cohort), and the
-// share of each cohort active k periods later. Three readings, as product analytics tools define
-// them (docs/metrics/retention.md names the sources):
-//   - "on" (N-period, or classic, retention): active in period cohort + k;
-//   - "on or after" (unbounded, or rolling, retention): active in period cohort + k or any later one;
-//   - brackets: active anywhere in periods cohort + a .. cohort + b of a bracket [a, b].
-// A figure whose periods are not all complete as of the report (the period of as_of and later) is
-// MARKED as an empty optional, never reported as 0. Means across cohorts per column: simple (of the
-// cohorts' rates) and weighted by cohort size (Σ retained / Σ size), over the cohorts whose column
-// is complete.
-//
-// Input: one customer_periods per customer (engagement/active_periods.hpp), from an engine's
-// active_periods states (the report-time metric basic_cohort_retention) or from a host's own table
-// (cohort_retention_table, retention_builder).
-// Cost: O(tracked + brackets) per customer, one pass, plus O(cohorts · (tracked + brackets)) to
-// finish; memory O(cohorts · (tracked + brackets)). Exact (integer counts); it merges through the
-// states it reads (an engine's merge) and is recomputed at report time.
+/// \file
+/// Cohort retention: customers grouped by the period of their first activity (their cohort), and the
+/// share of each cohort active k periods later. Three readings, as product analytics tools define
+/// them (docs/metrics/retention.md names the sources):
+///   - "on" (N-period, or classic, retention): active in period cohort + k;
+///   - "on or after" (unbounded, or rolling, retention): active in period cohort + k or any later one;
+///   - brackets: active anywhere in periods cohort + a .. cohort + b of a bracket [a, b].
+/// A figure whose periods are not all complete as of the report (the period of as_of and later) is
+/// MARKED as an empty optional, never reported as 0. Means across cohorts per column: simple (of the
+/// cohorts' rates) and weighted by cohort size (Σ retained / Σ size), over the cohorts whose column
+/// is complete.
+///
+/// Input: one customer_periods per customer (engagement/active_periods.hpp), from an engine's
+/// active_periods states (the report-time metric basic_cohort_retention) or from a host's own table
+/// (cohort_retention_table, retention_builder).
+/// Cost: O(tracked + brackets) per customer, one pass, plus O(cohorts · (tracked + brackets)) to
+/// finish; memory O(cohorts · (tracked + brackets)). Exact (integer counts); it merges through the
+/// states it reads (an engine's merge) and is recomputed at report time.
 
 #include <algorithm>
 #include <cstdint>
@@ -37,8 +38,9 @@ namespace cxm {
 
 /// A bracket of periods after the cohort's first: [from, to], 0 <= from <= to < tracked.
 struct retention_bracket {
-  std::uint32_t from = 0;
-  std::uint32_t to = 0;
+  std::uint32_t from = 0;  ///< first period of the bracket
+  std::uint32_t to = 0;  ///< last period of the bracket
+  /// Compares every field.
   friend constexpr bool operator==(const retention_bracket&, const retention_bracket&) = default;
 };
 
@@ -79,6 +81,7 @@ struct cohort_row {
   std::vector<std::optional<double>> on_rate;             ///< on / size
   std::vector<std::optional<double>> on_or_after_rate;    ///< on_or_after / size
   std::vector<std::optional<double>> bracket_rate;        ///< in_bracket / size
+  /// Compares every field.
   friend bool operator==(const cohort_row&, const cohort_row&) = default;
 };
 
@@ -88,23 +91,29 @@ struct retention_mean {
   std::optional<double> weighted;  ///< Σ retained / Σ size (size-weighted); empty likewise
   std::uint64_t cohorts = 0;       ///< cohorts included
   std::uint64_t customers = 0;     ///< Σ size of those cohorts
+  /// Compares every field.
   friend bool operator==(const retention_mean&, const retention_mean&) = default;
 };
 
 /// A cohort retention table as of a period.
 struct retention_table {
-  period_unit unit = period_unit::month;
+  period_unit unit = period_unit::month;  ///< the periods' unit
   std::uint32_t tracked = 0;        ///< the columns k = 0 .. tracked − 1
   period current;                   ///< as_of's period: the first one not complete
-  std::vector<retention_bracket> brackets;
+  std::vector<retention_bracket> brackets;  ///< the brackets, as given
   std::vector<cohort_row> cohorts;  ///< ascending by cohort; only cohorts up to `current`
-  std::vector<retention_mean> on_mean, on_or_after_mean, bracket_mean;  ///< per column / bracket
+  /** \var on_mean
+      Per column k: the mean of on_rate over the cohorts whose column is complete. */
+  /** \var on_or_after_mean
+      Per column k: the mean of on_or_after_rate, likewise. */
+  std::vector<retention_mean> on_mean, on_or_after_mean, bracket_mean;  ///< per bracket: the mean of bracket_rate, likewise
   std::uint64_t customers = 0;              ///< customers in the cohorts
   std::uint64_t customers_after_as_of = 0;  ///< first activity after as_of's period: left out
   /// Customers active past their tracked periods. Every figure above stays exact ("on" reads the
   /// tracked bits, "on or after" the exact last period); they are counted so that nothing is hidden.
   std::uint64_t past_horizon = 0;
   bool includes_later_events = false;  ///< a customer has activity after as_of's period (counted in on_or_after)
+  /// Compares every field.
   friend bool operator==(const retention_table&, const retention_table&) = default;
 };
 
@@ -153,6 +162,7 @@ class retention_builder {
     }
   }
 
+  /// The table as of the current period.
   [[nodiscard]] retention_table finish() const {
     retention_table t;
     t.unit = current_.unit;
@@ -162,7 +172,10 @@ class retention_builder {
     t.customers_after_as_of = after_as_of_;
     t.includes_later_events = later_;
     std::vector<mean_sum> on_sum(tracked_), after_sum(tracked_), bracket_sum(brackets_.size());
-    for (const auto& [first, counts] : cohorts_) {
+    for (const auto& cohort : cohorts_) {
+      // Named references, not structured bindings: the lambda below uses them (clang 14 cannot capture a binding).
+      const std::int64_t first = cohort.first;
+      const counts_type& counts = cohort.second;
       cohort_row row;
       row.cohort = period{current_.unit, first};
       row.size = counts.size;
@@ -244,20 +257,29 @@ inline retention_table cohort_retention_table(std::span<const customer_periods> 
 /// table's), as of the report's as_of. Parameter "brackets": flat pairs {from, to, ...}, e.g.
 /// {1, 3, 4, 6} for [1, 3] and [4, 6] (validated by configure: std::invalid_argument).
 /// Cost: one pass over the table, O(tracked + brackets) per customer.
+/// Result: retention_table. Nothing per event; memory O(cohorts · (tracked + brackets)). Merge: none
+/// of its own; exact through the states it reads. Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Definitions ("on", "on or after") and sources: docs/metrics/retention.md.
 template <class ActivePeriods = active_periods>
 struct basic_cohort_retention {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "cohort_retention";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<ActivePeriods>;
 
   std::vector<std::uint32_t> brackets{};  ///< flat pairs {from₀, to₀, from₁, to₁, ...}
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("brackets", self.brackets);
   }
+  /// Throws std::invalid_argument for an invalid bracket.
   void configure(const kind_registry&) const { (void)brackets_from(brackets, ActivePeriods::tracked_periods); }
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] retention_table result(const ReportContext& rc) const {
     retention_builder b(ActivePeriods::tracked_periods, period_of(rc.as_of(), ActivePeriods::period_unit_v),

@@ -1,53 +1,54 @@
 #pragma once
-// Revenue retention (issue #14, "Churn and retention": "revenue churn: gross and net revenue retention
-// from purchase amounts per period"). Definitions, the choice of base and sources:
-// docs/metrics/churn-rate.md ("Revenue retention").
-//
-//   revenue_retention(pairs)   pure function over per-customer (revenue in p − 1, revenue in p) pairs.
-//   cxm::basic_revenue_periods<Unit, Periods>  per-customer: the customer's purchase revenue in each of
-//                              the last Periods calendar periods (a ring), 8 · Periods + 16 bytes.
-//   cxm::basic_revenue_retention_series<Unit, Periods>  global (depends_on the above): for EVERY period
-//                              p of the stream, the figures of revenue_retention over the customers who
-//                              had revenue in p − 1, kept up to date event by event.
-//
-// The base: period p's row is over the customers with purchase revenue in p − 1 (> 0), as the pure
-// function's: NRR(p) = Σ rev_c(p) / Σ rev_c(p − 1), GRR(p) = Σ min(rev_c(p), rev_c(p − 1)) / Σ rev_c(p − 1).
-// Revenue = the amounts of purchase events (refunds are not subtracted; purchases of 0 are ignored).
-// The unit decides the comparison: month-over-month by default; `year` gives the annual NRR / GRR of
-// the SaaS surveys (last year's paying customers, their revenue this year against last year).
-//
-// Exactness under out-of-order events. A purchase in period p changes the pairs (p − 1, p) and
-// (p, p + 1): the metric needs the customer's revenue in p − 1, p and p + 1 before the event. The ring
-// keeps the periods latest − Periods + 1 .. latest (latest = the customer's latest purchase period), so a
-// purchase is COUNTED when p − 1 >= max(latest, p) − Periods + 1: every purchase in or after the
-// customer's latest period, and late ones up to Periods − 2 periods behind it. An older one is not
-// counted and not added to the ring (so the ring holds exactly the counted revenue and every later
-// update stays consistent); it is counted (events and amount) in the customer's `untracked` and in the
-// series' untracked figures of its period, and reported. With no untracked event, the series equals
-// revenue_retention over the per-customer revenues of all events.
-//
-// Merge: the series' periods add up; the rings align on the later latest period and add up. The
-// per-period sums of distinct customers are exact only when each customer lives in one part
-// (parallel_ingest partitions by customer): both metrics declare exact_only_when_partitioned and the
-// engine reports customers_merged_from_both_sides.
-//
-// Floating point. The series keeps, per period, four monotone sums (compensated, Neumaier): starting
-// revenue Σ rev(p − 1), the base revenue of the customers with revenue in p too, retained Σ min, and
-// ending Σ rev(p); churned, contraction and expansion revenue are derived from them (differences,
-// clamped at 0; churned is exactly 0 when no base customer is without revenue in p). A purchase that
-// adds to a period already holding revenue changes min(rev(p), rev(p − 1)) by a difference computed in
-// floating point, so the figures agree with revenue_retention over the same revenues to rounding
-// (about 1e-15 relative to the starting revenue per purchase), whatever the arrival order or split.
-//
-// The transient field. The engine updates per-customer metrics before global ones and a global metric
-// reads its dependencies already updated; whether the event's period held revenue before cannot be
-// told from the updated ring exactly, so basic_revenue_periods records the outcome of its last update
-// in `last_event`, read by the series in the same event. It is not saved, not compared by ==, and
-// cleared by merge and load.
-//
-// Cost per purchase: O(1) per customer (ring of Periods doubles); the series O(log P) for P periods with
-// data. Memory: 8 · Periods + 16 bytes per customer (48 with the default 4 periods); 136 bytes per
-// period in the series.
+/// \file
+/// Revenue retention (issue #14, "Churn and retention": "revenue churn: gross and net revenue retention
+/// from purchase amounts per period"). Definitions, the choice of base and sources:
+/// docs/metrics/churn-rate.md ("Revenue retention").
+///
+///   revenue_retention(pairs)   pure function over per-customer (revenue in p − 1, revenue in p) pairs.
+///   cxm::basic_revenue_periods<Unit, Periods>  per-customer: the customer's purchase revenue in each of
+///                              the last Periods calendar periods (a ring), 8 · Periods + 16 bytes.
+///   cxm::basic_revenue_retention_series<Unit, Periods>  global (depends_on the above): for EVERY period
+///                              p of the stream, the figures of revenue_retention over the customers who
+///                              had revenue in p − 1, kept up to date event by event.
+///
+/// The base: period p's row is over the customers with purchase revenue in p − 1 (> 0), as the pure
+/// function's: NRR(p) = Σ rev_c(p) / Σ rev_c(p − 1), GRR(p) = Σ min(rev_c(p), rev_c(p − 1)) / Σ rev_c(p − 1).
+/// Revenue = the amounts of purchase events (refunds are not subtracted; purchases of 0 are ignored).
+/// The unit decides the comparison: month-over-month by default; `year` gives the annual NRR / GRR of
+/// the SaaS surveys (last year's paying customers, their revenue this year against last year).
+///
+/// Exactness under out-of-order events. A purchase in period p changes the pairs (p − 1, p) and
+/// (p, p + 1): the metric needs the customer's revenue in p − 1, p and p + 1 before the event. The ring
+/// keeps the periods latest − Periods + 1 .. latest (latest = the customer's latest purchase period), so a
+/// purchase is COUNTED when p − 1 >= max(latest, p) − Periods + 1: every purchase in or after the
+/// customer's latest period, and late ones up to Periods − 2 periods behind it. An older one is not
+/// counted and not added to the ring (so the ring holds exactly the counted revenue and every later
+/// update stays consistent); it is counted (events and amount) in the customer's `untracked` and in the
+/// series' untracked figures of its period, and reported. With no untracked event, the series equals
+/// revenue_retention over the per-customer revenues of all events.
+///
+/// Merge: the series' periods add up; the rings align on the later latest period and add up. The
+/// per-period sums of distinct customers are exact only when each customer lives in one part
+/// (parallel_ingest partitions by customer): both metrics declare exact_only_when_partitioned and the
+/// engine reports customers_merged_from_both_sides.
+///
+/// Floating point. The series keeps, per period, four monotone sums (compensated, Neumaier): starting
+/// revenue Σ rev(p − 1), the base revenue of the customers with revenue in p too, retained Σ min, and
+/// ending Σ rev(p); churned, contraction and expansion revenue are derived from them (differences,
+/// clamped at 0; churned is exactly 0 when no base customer is without revenue in p). A purchase that
+/// adds to a period already holding revenue changes min(rev(p), rev(p − 1)) by a difference computed in
+/// floating point, so the figures agree with revenue_retention over the same revenues to rounding
+/// (about 1e-15 relative to the starting revenue per purchase), whatever the arrival order or split.
+///
+/// The transient field. The engine updates per-customer metrics before global ones and a global metric
+/// reads its dependencies already updated; whether the event's period held revenue before cannot be
+/// told from the updated ring exactly, so basic_revenue_periods records the outcome of its last update
+/// in `last_event`, read by the series in the same event. It is not saved, not compared by ==, and
+/// cleared by merge and load.
+///
+/// Cost per purchase: O(1) per customer (ring of Periods doubles); the series O(log P) for P periods with
+/// data. Memory: 8 · Periods + 16 bytes per customer (48 with the default 4 periods); 136 bytes per
+/// period in the series.
 
 #include <algorithm>
 #include <array>
@@ -97,6 +98,7 @@ struct revenue_retention_result {
   std::optional<double> gross_retention;
   /// ending / starting (NRR, ≥ 0, above 1 when expansion exceeds churn and contraction); empty likewise.
   std::optional<double> net_retention;
+  /// Compares every field.
   friend bool operator==(const revenue_retention_result&, const revenue_retention_result&) = default;
 };
 
@@ -161,6 +163,7 @@ struct revenue_periods_result {
   std::vector<double> revenue;   ///< revenue of the tracked periods ending at latest, oldest first
   std::uint32_t untracked;       ///< purchases not counted (past the horizon, see the file's top)
   bool includes_later_events;    ///< latest is after as_of's period (its revenue is included)
+  /// Compares every field.
   friend bool operator==(const revenue_periods_result&, const revenue_periods_result&) = default;
 };
 
@@ -183,6 +186,10 @@ inline void check_fixed_parameters(std::string_view metric, period_unit unit, pe
 /// ending at the customer's latest purchase period (see the top of the file). Listens to purchases.
 /// The unit and the number of periods are template arguments (the series that reads the state knows
 /// them from the type) and parameters "unit" and "periods" (saved, compared at merge and load).
+/// Result: revenue_periods_result. Per purchase O(1); 8 · Periods + 16 bytes per customer. Merge: the
+/// rings aligned on the later latest period and added; exact only when each customer lives in one
+/// part (exact_only_when_partitioned). Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Definitions and sources: docs/metrics/retention.md.
 template <period_unit Unit = period_unit::month, std::uint32_t Periods = 4>
 struct basic_revenue_periods {
   static_assert(Periods >= 2 && Periods <= 64, "cxm: revenue_periods keeps 2 to 64 periods");
@@ -201,9 +208,11 @@ struct basic_revenue_periods {
     std::uint32_t latest = 0;               ///< latest period with revenue (0 while none)
     std::uint32_t untracked = 0;            ///< purchases past the horizon (saturating at 2^32 − 1)
     outcome last_event = outcome::none;     ///< transient: not saved, not compared
+    /// Compares the saved fields (not last_event).
     friend constexpr bool operator==(const state& a, const state& b) noexcept {
       return a.revenue == b.revenue && a.latest == b.latest && a.untracked == b.untracked;
     }
+    /// Whether the customer has revenue.
     [[nodiscard]] constexpr bool seen() const noexcept { return revenue[latest % Periods] > 0.0; }
     /// The revenue of period p: 0 outside latest − Periods + 1 .. latest.
     [[nodiscard]] constexpr double in(std::int64_t p) const noexcept {
@@ -212,17 +221,22 @@ struct basic_revenue_periods {
     }
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "revenue_periods";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::purchase};
+  /// Its merge is exact only when each customer lives in one part (events/metric.hpp, "exact merges").
   static constexpr bool exact_only_when_partitioned = true;
-  static constexpr period_unit period_unit_v = Unit;
-  static constexpr std::uint32_t tracked_periods = Periods;
+  static constexpr period_unit period_unit_v = Unit;  ///< the calendar unit of the periods
+  static constexpr std::uint32_t tracked_periods = Periods;  ///< periods kept back from the latest
 
   /// Fixed by the type; members only so that they are saved and compared.
   period_unit unit = Unit;
-  std::uint32_t periods = Periods;
+  std::uint32_t periods = Periods;  ///< = Periods
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("unit", self.unit);
@@ -289,6 +303,7 @@ struct basic_revenue_periods {
     a.last_event = outcome::none;
   }
 
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] revenue_periods_result result(const state& s, const Context& ctx) const {
     revenue_periods_result r{};
@@ -347,6 +362,7 @@ struct revenue_retention_period {
   bool complete;                     ///< false for as_of's own period (still open; its bucket holds all its purchases)
   std::uint64_t untracked_events;    ///< purchases in p not counted (past the horizon)
   double untracked_revenue;          ///< their amounts
+  /// Compares every field.
   friend bool operator==(const revenue_retention_period&, const revenue_retention_period&) = default;
 };
 
@@ -356,32 +372,40 @@ struct revenue_retention_series_result {
   std::vector<revenue_retention_period> periods; ///< every period with data up to as_of's, oldest first
   std::uint64_t untracked_events;                ///< Σ over the listed periods: 0 = every purchase counted
   double untracked_revenue;                      ///< their amounts
+  /// Compares every field.
   friend bool operator==(const revenue_retention_series_result&, const revenue_retention_series_result&) = default;
 };
 
 /// A global metric: gross and net revenue retention for every period of the stream (see the top of the
 /// file). Reads basic_revenue_periods<Unit, Periods>; parameters "unit" and "periods", fixed by the type.
+/// Result: revenue_retention_series_result. Per purchase O(log P) for P periods with data; memory
+/// 136 bytes per period. Merge: the periods' sums added; exact only when each customer lives in one
+/// part (exact_only_when_partitioned). Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Definitions and sources: docs/metrics/retention.md.
 template <period_unit Unit = period_unit::month, std::uint32_t Periods = 4>
 struct basic_revenue_retention_series {
-  using periods_metric = basic_revenue_periods<Unit, Periods>;
+  using periods_metric = basic_revenue_periods<Unit, Periods>;  ///< the per-customer metric it reads
 
   /// The sums of one period p (the pair p − 1, p).
   struct row {
     std::uint64_t customers = 0;      ///< the base: customers with revenue in p − 1
     std::uint64_t continuing = 0;     ///< of the base, those with revenue in p too
     std::uint64_t new_customers = 0;  ///< revenue in p, none in p − 1
-    std::uint64_t untracked_events = 0;
+    std::uint64_t untracked_events = 0;  ///< purchases in p not counted (past the horizon)
     compensated_sum starting;         ///< Σ rev(p − 1) over the base
     compensated_sum continuing_base;  ///< Σ rev(p − 1) over the continuing customers
     compensated_sum retained;         ///< Σ min(rev(p), rev(p − 1)) over the base
     compensated_sum ending;           ///< Σ rev(p) over the base
-    compensated_sum untracked_revenue;
+    compensated_sum untracked_revenue;  ///< their amounts
+    /// Compares every field.
     friend bool operator==(const row&, const row&) = default;
   };
 
+  /// The state: one row per period.
   struct state {
     std::map<std::int64_t, row> by_period;  ///< period index p -> its row
 
+    /// Adds the other's rows, period by period.
     void merge(const state& o) {
       for (const auto& [p, x] : o.by_period) {
         auto& mine = by_period[p];
@@ -458,6 +482,7 @@ struct basic_revenue_retention_series {
       }
       return s;
     }
+    /// Compares every field.
     friend bool operator==(const state&, const state&) = default;
 
    private:
@@ -470,22 +495,30 @@ struct basic_revenue_retention_series {
     }
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "revenue_retention_series";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::purchase};
+  /// Its merge is exact only when each customer lives in one part (events/metric.hpp, "exact merges").
   static constexpr bool exact_only_when_partitioned = true;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<periods_metric>;
 
   /// Fixed by the type; members only so that they are saved and compared.
   period_unit unit = Unit;
-  std::uint32_t periods = Periods;
+  std::uint32_t periods = Periods;  ///< = Periods
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("unit", self.unit);
     visit("periods", self.periods);
   }
+  /// Throws std::invalid_argument when unit or periods differ from the type's.
   void configure(const kind_registry&) const { detail::check_fixed_parameters(id, unit, Unit, periods, Periods); }
+  /// An empty state with the metric's parameters.
   [[nodiscard]] state make() const { return {}; }
 
   /// Folds the purchase into the rows p and p + 1, from the customer's ring (already updated) and its

@@ -1,40 +1,41 @@
 #pragma once
-// Survival of customers: the Kaplan-Meier estimate and the log-rank test (docs/metrics/churn.md).
-//
-// Input: customer lifetimes. A lifetime is a duration `time` >= 0 (in any one unit: days, months, ...)
-// and `event`: true when the customer churned at `time`, false when the customer was still active at
-// `time` (right-censored: last seen, or the observation window ended). Optional integer `group`
-// (the arms to compare) and `stratum` (a blocking variable) labels.
-//
-// Kaplan-Meier (Kaplan & Meier 1958, "Nonparametric estimation from incomplete observations", JASA 53):
-//   S(t) = Π_{t_j <= t} (1 − d_j / n_j)   over distinct times t_j, n_j at risk just before t_j, d_j churned.
-//   A customer censored at t_j counts as at risk at t_j (the convention of R's survival::survfit).
-// Greenwood's variance (Greenwood 1926, "The natural duration of cancer", Reports on Public Health
-// and Medical Subjects 33): Var S(t) = S(t)² Σ_{t_j <= t} d_j / (n_j (n_j − d_j)).
-// Confidence bands (conf.type of R's survfit; Therneau & Grambsch 2000, "Modeling Survival Data", §2.1;
-// Kalbfleisch & Prentice 2002, §1.3), with z the two-sided normal quantile and σ² = Σ d/(n(n−d)):
-//   plain     S ± z σ S, clipped to [0, 1];
-//   log       exp(log S ± z σ), upper clipped to 1 (R's default);
-//   log-log   exp(−exp(log(−log S) ∓ z σ / log S)), undefined where S is 0 or 1.
-// Median survival: the first time S(t) <= 0.5 (the midpoint to the next drop when S equals 0.5 over an
-// interval); its confidence interval is the same rule applied to the lower and upper band curves
-// (Brookmeyer & Crowley 1982, Biometrics 38; as R's print.survfit computes it).
-// Restricted mean survival time up to τ: ∫_0^τ S(t) dt, with the standard error
-// √(Σ_{t_j <= τ} A_j² d_j / (n_j (n_j − d_j))), A_j = ∫_{t_j}^τ S (Klein & Moeschberger 2003, §4.5;
-// R's print(fit, rmean = τ)).
-//
-// Log-rank test (Mantel 1966, "Evaluation of survival data and two new rank order statistics arising in
-// its consideration", Cancer Chemotherapy Reports 50; Peto & Peto 1972; R's survdiff with rho = 0):
-// at each distinct churn time with n at risk and d churned, group g with n_g at risk expects
-// E_g = d n_g / n, and the hypergeometric covariance is
-//   V_gh = d (n − d) / (n − 1) · (n_g / n) (δ_gh − n_h / n)   (0 when n = 1).
-// χ² = (O − E)ᵀ V⁻¹ (O − E) over all groups but the first with E > 0, with k − 1 degrees of freedom
-// (k groups with E > 0). The stratified test sums O, E and V over strata (each stratum has its own risk
-// sets). p-value from the chi-squared distribution (Boost.Math).
-//
-// State: the accumulators keep one count of churned and of censored customers per distinct time (and per
-// group/stratum cell): exact, merged by addition, commutative. Estimates and tests are free functions over
-// the state, or over its result.
+/// \file
+/// Survival of customers: the Kaplan-Meier estimate and the log-rank test (docs/metrics/churn.md).
+///
+/// Input: customer lifetimes. A lifetime is a duration `time` >= 0 (in any one unit: days, months, ...)
+/// and `event`: true when the customer churned at `time`, false when the customer was still active at
+/// `time` (right-censored: last seen, or the observation window ended). Optional integer `group`
+/// (the arms to compare) and `stratum` (a blocking variable) labels.
+///
+/// Kaplan-Meier (Kaplan & Meier 1958, "Nonparametric estimation from incomplete observations", JASA 53):
+///   S(t) = Π_{t_j <= t} (1 − d_j / n_j)   over distinct times t_j, n_j at risk just before t_j, d_j churned.
+///   A customer censored at t_j counts as at risk at t_j (the convention of R's survival::survfit).
+/// Greenwood's variance (Greenwood 1926, "The natural duration of cancer", Reports on Public Health
+/// and Medical Subjects 33): Var S(t) = S(t)² Σ_{t_j <= t} d_j / (n_j (n_j − d_j)).
+/// Confidence bands (conf.type of R's survfit; Therneau & Grambsch 2000, "Modeling Survival Data", §2.1;
+/// Kalbfleisch & Prentice 2002, §1.3), with z the two-sided normal quantile and σ² = Σ d/(n(n−d)):
+///   plain     S ± z σ S, clipped to [0, 1];
+///   log       exp(log S ± z σ), upper clipped to 1 (R's default);
+///   log-log   exp(−exp(log(−log S) ∓ z σ / log S)), undefined where S is 0 or 1.
+/// Median survival: the first time S(t) <= 0.5 (the midpoint to the next drop when S equals 0.5 over an
+/// interval); its confidence interval is the same rule applied to the lower and upper band curves
+/// (Brookmeyer & Crowley 1982, Biometrics 38; as R's print.survfit computes it).
+/// Restricted mean survival time up to τ: ∫_0^τ S(t) dt, with the standard error
+/// √(Σ_{t_j <= τ} A_j² d_j / (n_j (n_j − d_j))), A_j = ∫_{t_j}^τ S (Klein & Moeschberger 2003, §4.5;
+/// R's print(fit, rmean = τ)).
+///
+/// Log-rank test (Mantel 1966, "Evaluation of survival data and two new rank order statistics arising in
+/// its consideration", Cancer Chemotherapy Reports 50; Peto & Peto 1972; R's survdiff with rho = 0):
+/// at each distinct churn time with n at risk and d churned, group g with n_g at risk expects
+/// E_g = d n_g / n, and the hypergeometric covariance is
+///   V_gh = d (n − d) / (n − 1) · (n_g / n) (δ_gh − n_h / n)   (0 when n = 1).
+/// χ² = (O − E)ᵀ V⁻¹ (O − E) over all groups but the first with E > 0, with k − 1 degrees of freedom
+/// (k groups with E > 0). The stratified test sums O, E and V over strata (each stratum has its own risk
+/// sets). p-value from the chi-squared distribution (Boost.Math).
+///
+/// State: the accumulators keep one count of churned and of censored customers per distinct time (and per
+/// group/stratum cell): exact, merged by addition, commutative. Estimates and tests are free functions over
+/// the state, or over its result.
 
 #include <algorithm>
 #include <cmath>
@@ -50,8 +51,11 @@
 #include <utility>
 #include <vector>
 
-#include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
+// The special functions only, not boost/math/distributions (docs/benchmarks.md, "Compile cost"):
+// the chi-squared upper tail is gamma_q(k/2, x/2), the normal quantile -sqrt(2)·erfc_inv(2p).
+#include <boost/math/constants/constants.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/special_functions/gamma.hpp>
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/error.hpp"
@@ -64,6 +68,7 @@ namespace cxm {
 struct lifetime {
   double time = 0;     ///< duration from the start of the relationship, >= 0, finite (any one unit)
   bool event = false;  ///< true: churned at `time`; false: right-censored (still active at `time`)
+  /// Compares every field.
   friend bool operator==(const lifetime&, const lifetime&) = default;
 };
 
@@ -73,6 +78,7 @@ struct grouped_lifetime {
   bool event = false;         ///< as lifetime::event
   std::int64_t group = 0;     ///< group label (any integers; reported in ascending order)
   std::int64_t stratum = 0;   ///< stratum label; leave 0 for an unstratified test
+  /// Compares every field.
   friend bool operator==(const grouped_lifetime&, const grouped_lifetime&) = default;
 };
 
@@ -145,8 +151,17 @@ inline double two_sided_z(double level) {
   if (!(level > 0 && level < 1)) {
     throw std::invalid_argument("survival: level is " + std::to_string(level) + ", must be in (0, 1)");
   }
-  const boost::math::normal_distribution<double> standard_normal(0.0, 1.0);
-  return boost::math::quantile(standard_normal, 1.0 - (1.0 - level) / 2.0);
+  // What boost::math::quantile(normal_distribution<double>(0, 1), p) computes, term for term.
+  return -boost::math::erfc_inv(2 * (1.0 - (1.0 - level) / 2.0)) * boost::math::constants::root_two<double>();
+}
+
+/// Q(k/2, x/2), the upper tail P(X > x) of a chi-squared variable with k > 0 degrees of freedom:
+/// what cdf(complement(chi_squared_distribution<double>(k), x)) returns, with its check of x.
+inline double chi_squared_upper_tail(double k, double x) {
+  if (!(x >= 0) || !std::isfinite(x)) {
+    throw std::domain_error("chi-squared statistic is " + std::to_string(x) + ", must be finite and >= 0");
+  }
+  return boost::math::gamma_q(k / 2, x / 2);
 }
 
 inline std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_view what) {
@@ -163,16 +178,21 @@ inline std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_v
 /// for a new distinct time. Memory: one node (time, 2 counts) per distinct time. Mergeable: exact,
 /// associative and commutative (counts are added). No parameters: the confidence level and band scale
 /// are arguments of kaplan_meier(), so any two tables merge.
+/// Result: kaplan_meier(table): Kaplan & Meier (1958), Greenwood's (1926) variance (the top of this
+/// header). Not synchronised: one per thread, then merge (docs/architecture.md, "Thread safety").
 class survival_table {
  public:
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("surv");
+  /// Version of the payload's layout (docs/state-format.md).
   static constexpr std::uint16_t format_version = 1;
-  static constexpr std::string_view name = "survival_table";
+  static constexpr std::string_view name = "survival_table";  ///< the name in messages
 
   /// The counts at one distinct time.
   struct counts {
     std::uint64_t events = 0;    ///< churned at this time
     std::uint64_t censored = 0;  ///< censored at this time
+    /// Compares every field.
     friend bool operator==(const counts&, const counts&) = default;
   };
 
@@ -191,6 +211,7 @@ class survival_table {
     subjects_ = total;
   }
 
+  /// Adds the other's counts, time by time; throws std::overflow_error when the subject count would overflow.
   void merge(const survival_table& other) {
     (void)detail::checked_add(subjects_, other.subjects_, name);
     for (const auto& [time, c] : other.by_time_) {
@@ -203,7 +224,7 @@ class survival_table {
 
   /// Customers folded in.
   [[nodiscard]] std::uint64_t subjects() const noexcept { return subjects_; }
-  [[nodiscard]] bool empty() const noexcept { return subjects_ == 0; }
+  [[nodiscard]] bool empty() const noexcept { return subjects_ == 0; }  ///< no customer folded in
   /// The counts per distinct time, ascending.
   [[nodiscard]] const std::map<double, counts>& by_time() const noexcept { return by_time_; }
 
@@ -245,6 +266,7 @@ class survival_table {
     return out;
   }
 
+  /// Compares the whole state, parameters included.
   friend bool operator==(const survival_table&, const survival_table&) = default;
 
  private:
@@ -408,11 +430,15 @@ struct log_rank_result {
 /// Kaplan-Meier curve per group. Input: grouped_lifetime. Cost per add: O(log c + log m) for c cells
 /// and m distinct times in the cell. Memory: one survival_table per non-empty cell. Mergeable: exact,
 /// associative and commutative. No parameters.
+/// Result: log_rank(...) (Mantel 1966) and a Kaplan-Meier curve per group (the top of this header).
+/// Not synchronised: one per thread, then merge (docs/architecture.md, "Thread safety").
 class grouped_survival {
  public:
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("gsrv");
+  /// Version of the payload's layout (docs/state-format.md).
   static constexpr std::uint16_t format_version = 1;
-  static constexpr std::string_view name = "grouped_survival";
+  static constexpr std::string_view name = "grouped_survival";  ///< the name in messages
 
   /// A cell's key: (stratum, group).
   using cell = std::pair<std::int64_t, std::int64_t>;
@@ -427,13 +453,14 @@ class grouped_survival {
     ++subjects_;
   }
 
+  /// Merges the other's cells; throws std::overflow_error when the subject count would overflow.
   void merge(const grouped_survival& other) {
     (void)detail::checked_add(subjects_, other.subjects_, name);
     for (const auto& [key, table] : other.cells_) cells_[key].merge(table);
     subjects_ += other.subjects_;
   }
 
-  [[nodiscard]] std::uint64_t subjects() const noexcept { return subjects_; }
+  [[nodiscard]] std::uint64_t subjects() const noexcept { return subjects_; }  ///< customers folded in
   /// The non-empty cells, ascending by (stratum, group).
   [[nodiscard]] const std::map<cell, survival_table>& cells() const noexcept { return cells_; }
 
@@ -487,6 +514,7 @@ class grouped_survival {
     return out;
   }
 
+  /// Compares the whole state, parameters included.
   friend bool operator==(const grouped_survival&, const grouped_survival&) = default;
 
  private:
@@ -626,8 +654,8 @@ inline log_rank_result log_rank(const grouped_survival& state) {
   for (std::size_t i = 0; i < m; ++i) chi += (*solved)[i] * diff[i];
   chi = std::max(chi, 0.0);  // V is positive semi-definite: a negative value is rounding
   out.chi_squared = chi;
-  const boost::math::chi_squared_distribution<double> distribution(static_cast<double>(out.degrees_of_freedom));
-  out.p_value = boost::math::cdf(boost::math::complement(distribution, chi));
+  // cdf(complement(chi_squared_distribution<double>(k), x)) is Q(k/2, x/2) after its checks.
+  out.p_value = detail::chi_squared_upper_tail(static_cast<double>(out.degrees_of_freedom), chi);
   return out;
 }
 

@@ -1,17 +1,19 @@
 #pragma once
-// The accumulator contract every cxm metric satisfies (see docs/architecture.md):
-//   add(x)        fold in one observation;
-//   merge(other)  fold in another state; associative (and commutative unless documented);
-//                 throws std::invalid_argument when the parameters differ;
-//   result()      const and pure, returns a plain struct with named fields;
-//   save(writer)  / static load(reader): the payload of the binary state format (io/);
-//   type_tag, format_version: identify the payload in a saved image.
-// A default-constructed accumulator is the identity of merge; == compares the whole state.
+/// \file
+/// The accumulator contract every cxm metric satisfies (see docs/architecture.md):
+///   add(x)        fold in one observation;
+///   merge(other)  fold in another state; associative (and commutative unless documented);
+///                 throws std::invalid_argument when the parameters differ;
+///   result()      const and pure, returns a plain struct with named fields;
+///   save(writer)  / static load(reader): the payload of the binary state format (io/);
+///   type_tag, format_version: identify the payload in a saved image.
+/// A default-constructed accumulator is the identity of merge; == compares the whole state.
 
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
 
+/// Everything of cxm's API; helpers live in cxm::detail, which is not API.
 namespace cxm {
 
 namespace io {

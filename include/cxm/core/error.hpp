@@ -1,7 +1,8 @@
 #pragma once
-// Errors cxm throws. Parameter mistakes (a single-score scale, merging states with different
-// parameters) are std::invalid_argument; a bad observation is cxm::invalid_event; bytes that are not a
-// valid saved state are cxm::format_error.
+/// \file
+/// Errors cxm throws. Parameter mistakes (a single-score scale, merging states with different
+/// parameters) are std::invalid_argument; a bad observation is cxm::invalid_event; bytes that are not a
+/// valid saved state are cxm::format_error.
 
 #include <stdexcept>
 #include <string>

@@ -1,13 +1,14 @@
 #pragma once
-// An allocator that asks the kernel for transparent huge pages on large blocks.
-//
-// Why: at a million customers the customer table (~100 MB) is far larger than the caches and the TLB,
-// so every event costs a page walk as well as a memory miss. Backing the table with 2 MiB pages
-// removes most page walks (docs/benchmarks.md has the figures measured with and without it).
-// Blocks of at least `huge_page_size` are allocated 2 MiB-aligned and marked with
-// madvise(MADV_HUGEPAGE) (Linux; elsewhere, and for small blocks, it is plain operator new).
-// Whether the kernel grants huge pages depends on /sys/kernel/mm/transparent_hugepage/enabled
-// ("always" or "madvise"); when it does not, the allocator still works, with normal pages.
+/// \file
+/// An allocator that asks the kernel for transparent huge pages on large blocks.
+///
+/// Why: at a million customers the customer table (~100 MB) is far larger than the caches and the TLB,
+/// so every event costs a page walk as well as a memory miss. Backing the table with 2 MiB pages
+/// removes most page walks (docs/benchmarks.md has the figures measured with and without it).
+/// Blocks of at least `huge_page_size` are allocated 2 MiB-aligned and marked with
+/// madvise(MADV_HUGEPAGE) (Linux; elsewhere, and for small blocks, it is plain operator new).
+/// Whether the kernel grants huge pages depends on /sys/kernel/mm/transparent_hugepage/enabled
+/// ("always" or "madvise"); when it does not, the allocator still works, with normal pages.
 
 #include <cstddef>
 #include <cstdlib>
@@ -20,17 +21,22 @@
 
 namespace cxm {
 
+/// Blocks of at least this size (2 MiB) get huge pages.
 inline constexpr std::size_t huge_page_size = std::size_t{2} << 20;
 
+/// A standard allocator: blocks of at least huge_page_size are 2 MiB-aligned and marked
+/// madvise(MADV_HUGEPAGE) on Linux; smaller blocks, and other systems, use operator new. Stateless.
 template <class T>
 class huge_page_allocator {
  public:
-  using value_type = T;
+  using value_type = T;  ///< the element type
 
   constexpr huge_page_allocator() noexcept = default;
+  /// Rebinding: the allocator has no state.
   template <class U>
   constexpr huge_page_allocator(const huge_page_allocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
 
+  /// Storage for `n` elements; throws std::bad_array_new_length or std::bad_alloc.
   [[nodiscard]] T* allocate(std::size_t n) {
     if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
     const std::size_t bytes = n * sizeof(T);
@@ -46,6 +52,7 @@ class huge_page_allocator {
     return static_cast<T*>(p);
   }
 
+  /// Frees storage from allocate(n), with the same `n`.
   void deallocate(T* p, std::size_t n) noexcept {
     const std::size_t bytes = n * sizeof(T);
     if (bytes < huge_page_size) {
@@ -55,6 +62,7 @@ class huge_page_allocator {
     }
   }
 
+  /// Always true: any instance frees what another allocated.
   template <class U>
   friend constexpr bool operator==(const huge_page_allocator&, const huge_page_allocator<U>&) noexcept {
     return true;

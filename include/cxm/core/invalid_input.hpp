@@ -1,11 +1,12 @@
 #pragma once
-// The bad-input policy (docs/architecture.md, "Bad input"). An observation that cannot be folded in is described
-// by a `rejection`; what happens to it is the caller's choice of policy:
-//   cxm::throw_on_invalid            (the default) throws cxm::invalid_event with rejection::message();
-//   cxm::skip_invalid{counts, cb}    counts it by reason in a mergeable rejection_counts and hands
-//                                    it to the callback `cb`, so the host keeps it (the engine takes
-//                                    cxm::skip_invalid{cb}, with cb(event, rejection), and counts itself).
-// Nothing is folded in when an observation is rejected.
+/// \file
+/// The bad-input policy (docs/architecture.md, "Bad input"). An observation that cannot be folded in is described
+/// by a `rejection`; what happens to it is the caller's choice of policy:
+///   cxm::throw_on_invalid            (the default) throws cxm::invalid_event with rejection::message();
+///   cxm::skip_invalid{counts, cb}    counts it by reason in a mergeable rejection_counts and hands
+///                                    it to the callback `cb`, so the host keeps it (the engine takes
+///                                    cxm::skip_invalid{cb}, with cb(event, rejection), and counts itself).
+/// Nothing is folded in when an observation is rejected.
 
 #include <array>
 #include <charconv>
@@ -41,8 +42,10 @@ enum class rejection_reason : std::uint8_t {
   customer_id_out_of_range = 9,
   score_not_whole = 10,  ///< a score that is not a whole number: 4.5, NaN, ±inf (since rejection_counts v3)
 };
+/// Number of rejection reasons (the values of rejection_reason are 0 .. count − 1).
 inline constexpr std::size_t rejection_reason_count = 11;
 
+/// The reason's name: "score_out_of_scale", ...
 constexpr std::string_view to_string(rejection_reason reason) noexcept {
   switch (reason) {
     case rejection_reason::score_out_of_scale: return "score_out_of_scale";
@@ -88,12 +91,12 @@ enum class rejection_unit : std::uint8_t { number, time_ms };
 /// three members have defaults, so `rejection{reason, metric, field, value, min, max}` still works;
 /// name them with designated initialisers (`.unit = rejection_unit::time_ms`, `.customer = "42"`).
 struct rejection {
-  rejection_reason reason;
+  rejection_reason reason;  ///< why it was rejected
   std::string_view metric;  ///< "nps", "csat", ...
   std::string_view field;   ///< "score", "weight", ...
-  double value;
-  double allowed_min;
-  double allowed_max;
+  double value;  ///< the rejected value
+  double allowed_min;  ///< the lowest allowed value
+  double allowed_max;  ///< the highest allowed value
   rejection_unit unit = rejection_unit::number;  ///< time_ms: value and bounds are ms since 1970
   std::string customer{};  ///< the customer of the observation, when known; message() appends " (customer <id>)"
   /// When not empty, replaces the generated value-and-range text: "<metric>: <field> <detail>". For
@@ -164,39 +167,51 @@ struct rejection {
 };
 
 /// Counts of rejected observations by reason. Itself an accumulator: merged by addition.
+/// Input: a rejection_reason (or a rejection). Result: counts by reason and their total. Parameters:
+/// none. Per add O(1); one 64-bit count per reason. Merge: added reason by reason, exact. Not
+/// synchronised: give each thread its own (docs/architecture.md, "Thread safety").
 class rejection_counts {
  public:
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("rejc");
   /// Version 2 added customer_id_out_of_range (10 reasons), version 3 score_not_whole (11 reasons);
   /// version 1 (9 reasons) and version 2 images still load, the missing reasons as 0.
   static constexpr std::uint16_t format_version = 3;
 
+  /// The result: counts by reason and their total.
   struct result_type {
-    std::array<std::uint64_t, rejection_reason_count> by_reason;
-    std::uint64_t total;
+    std::array<std::uint64_t, rejection_reason_count> by_reason;  ///< indexed by rejection_reason
+    std::uint64_t total;  ///< every reason together
+    /// The count of reason `r`.
     [[nodiscard]] std::uint64_t operator[](rejection_reason r) const noexcept {
       return by_reason[static_cast<std::size_t>(r)];
     }
   };
 
+  /// Counts one rejection of `reason`.
   void add(rejection_reason reason) noexcept { ++counts_[static_cast<std::size_t>(reason)]; }
+  /// Counts `r` by its reason.
   void add(const rejection& r) noexcept { add(r.reason); }
 
+  /// Adds the other's counts, reason by reason.
   void merge(const rejection_counts& other) noexcept {
     for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
   }
 
+  /// The count of reason `r`.
   [[nodiscard]] std::uint64_t operator[](rejection_reason r) const noexcept {
     return counts_[static_cast<std::size_t>(r)];
   }
+  /// Every reason together.
   [[nodiscard]] std::uint64_t total() const noexcept {
     std::uint64_t t = 0;
     for (const auto c : counts_) t += c;
     return t;
   }
 
-  [[nodiscard]] result_type result() const noexcept { return {counts_, total()}; }
+  [[nodiscard]] result_type result() const noexcept { return {counts_, total()}; }  ///< counts by reason and the total
 
+  /// Writes the payload (docs/state-format.md).
   void save(io::writer& w) const {
     w.u8(static_cast<std::uint8_t>(counts_.size()));
     for (const auto c : counts_) w.u64(c);
@@ -214,6 +229,7 @@ class rejection_counts {
     return out;
   }
 
+  /// Compares the whole state.
   friend bool operator==(const rejection_counts&, const rejection_counts&) = default;
 
  private:
@@ -226,13 +242,15 @@ concept invalid_policy = std::invocable<P&, const rejection&> && !std::is_arithm
 
 /// The default policy: throw cxm::invalid_event.
 struct throw_invalid {
+  /// Throws cxm::invalid_event with r.message().
   [[noreturn]] void operator()(const rejection& r) const { throw invalid_event(r.message()); }
 };
+/// The default policy of every add.
 inline constexpr throw_invalid throw_on_invalid{};
 
 /// A callback that does nothing with the rejected observation.
 struct ignore_rejected {
-  constexpr void operator()(const rejection&) const noexcept {}
+  constexpr void operator()(const rejection&) const noexcept {}  ///< ignores the rejection
 };
 
 /// Skip the observation: count it by reason (when given a rejection_counts) and hand it to
@@ -247,10 +265,13 @@ template <class Callback = ignore_rejected>
 class skip_invalid {
  public:
   skip_invalid() = default;
+  /// Hands each rejection to `callback`; counts nothing itself.
   explicit skip_invalid(Callback callback) : callback_(std::move(callback)) {}
+  /// Counts each rejection in `counts` (which must outlive the policy), then hands it to `callback`.
   explicit skip_invalid(rejection_counts& counts, Callback callback = {})
       : counts_(&counts), callback_(std::move(callback)) {}
 
+  /// Counts `r` (when given counts), then hands it to the callback.
   void operator()(const rejection& r) const {
     if (counts_ != nullptr) counts_->add(r.reason);
     callback_(r);
@@ -270,10 +291,13 @@ class skip_invalid {
   rejection_counts* counts_ = nullptr;
   mutable Callback callback_{};
 };
+/// Deduction: skip_invalid{callback}.
 template <class Callback>
 skip_invalid(Callback) -> skip_invalid<Callback>;
+/// Deduction: skip_invalid{counts, callback}.
 template <class Callback>
 skip_invalid(rejection_counts&, Callback) -> skip_invalid<Callback>;
+/// Deduction: skip_invalid{counts}.
 skip_invalid(rejection_counts&) -> skip_invalid<ignore_rejected>;
 
 }  // namespace cxm

@@ -1,8 +1,9 @@
 #pragma once
-// Times in messages are ISO 8601, UTC: "2026-10-01T09:00:00Z", with milliseconds when they are not
-// zero ("2026-10-01T09:00:00.250Z"). Any count of milliseconds since 1970 is accepted: a time outside
-// the years 0000..9999 is written as its raw count ("-9223372036854775808 ms since 1970"), so that a
-// message about a corrupted or absurd time never overflows while it is being written.
+/// \file
+/// Times in messages are ISO 8601, UTC: "2026-10-01T09:00:00Z", with milliseconds when they are not
+/// zero ("2026-10-01T09:00:00.250Z"). Any count of milliseconds since 1970 is accepted: a time outside
+/// the years 0000..9999 is written as its raw count ("-9223372036854775808 ms since 1970"), so that a
+/// message about a corrupted or absurd time never overflows while it is being written.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 namespace cxm {
 
+/// Milliseconds since 1970 as ISO 8601, UTC: "2026-11-23T08:00:00.000Z".
 inline std::string format_iso8601(std::int64_t ms_since_1970) {
   using namespace std::chrono;
   // 0000-01-01 and 10000-01-01 in milliseconds since 1970: inside them the calendar arithmetic below
@@ -37,6 +39,7 @@ inline std::string format_iso8601(std::int64_t ms_since_1970) {
   return buf;
 }
 
+/// Any std::chrono::sys_time as ISO 8601, UTC, to the millisecond (rounded toward the past).
 template <class Duration>
 std::string format_iso8601(std::chrono::sys_time<Duration> t) {
   return format_iso8601(std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count());

@@ -1,9 +1,10 @@
 #pragma once
-// Mean and variance of a stream of (optionally weighted) values, one pass, mergeable.
-// Update: West 1979 ("Updating mean and variance estimates: an improved method", CACM 22(9)), the
-// weighted form of Welford 1962. Merge: Chan, Golub & LeVeque 1979 (pairwise update):
-//   W = W_a + W_b,  δ = mean_b − mean_a,  mean = mean_a + δ·W_b/W,  M2 = M2_a + M2_b + δ²·W_a·W_b/W.
-// Unweighted values have weight 1. Results flag emptiness by n == 0 (their moments are NaN then).
+/// \file
+/// Mean and variance of a stream of (optionally weighted) values, one pass, mergeable.
+/// Update: West 1979 ("Updating mean and variance estimates: an improved method", CACM 22(9)), the
+/// weighted form of Welford 1962. Merge: Chan, Golub & LeVeque 1979 (pairwise update):
+///   W = W_a + W_b,  δ = mean_b − mean_a,  mean = mean_a + δ·W_b/W,  M2 = M2_a + M2_b + δ²·W_a·W_b/W.
+/// Unweighted values have weight 1. Results flag emptiness by n == 0 (their moments are NaN then).
 
 #include <cmath>
 #include <cstdint>
@@ -17,6 +18,7 @@
 
 namespace cxm {
 
+/// What moments reports: sizes, mean and both variances.
 struct moments_result {
   std::uint64_t n;             ///< number of values
   double total_weight;         ///< Σw (= n when unweighted)
@@ -28,13 +30,20 @@ struct moments_result {
   [[nodiscard]] bool empty() const noexcept { return !(total_weight > 0); }
 };
 
+/// Weighted mean and variance in one pass (West 1979 update, Chan, Golub & LeVeque 1979 merge).
+/// Input: a finite double, with an optional weight >= 0 (default 1). Result: moments_result. Parameters: none.
+/// Per add O(1), no allocation; 40 bytes. Mergeable: associative and commutative, exact for n, to
+/// rounding for the moments. Not synchronised (docs/architecture.md, "Thread safety").
 class moments {
  public:
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("mome");
+  /// Version of the payload's layout (docs/state-format.md).
   static constexpr std::uint16_t format_version = 1;
 
   /// Adds `x` with weight 1; throws cxm::invalid_event when x is not finite.
   void add(double x) { add(x, 1.0, throw_on_invalid); }
+  /// Adds `x` with `weight`; throws cxm::invalid_event when either is not finite or the weight is negative.
   void add(double x, double weight) { add(x, weight, throw_on_invalid); }
 
   /// Returns false (after calling `on_invalid`) when x or the weight is rejected.
@@ -57,6 +66,7 @@ class moments {
     return true;
   }
 
+  /// Chan, Golub & LeVeque's pairwise update (the formula at the top of this header).
   void merge(const moments& other) {
     if (other.n_ == 0) return;
     if (n_ == 0) {
@@ -74,6 +84,7 @@ class moments {
     weight_squares_ += other.weight_squares_;
   }
 
+  /// n, weights, mean and variances; NaN moments when empty.
   [[nodiscard]] moments_result result() const noexcept {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     if (n_ == 0) return {0, 0.0, 0.0, nan, nan, nan};
@@ -83,6 +94,7 @@ class moments {
     return {n_, weight_, n_eff, weight_ > 0 ? mean_ : nan, pop, sample};
   }
 
+  /// Writes the payload (docs/state-format.md).
   void save(io::writer& w) const {
     w.u64(n_);
     w.f64(weight_);
@@ -91,6 +103,7 @@ class moments {
     w.f64(m2_);
   }
 
+  /// Reads a payload written by save; throws cxm::format_error naming the failed check.
   static moments load(io::reader& r) {
     moments out;
     out.n_ = r.u64("moments: n");
@@ -104,6 +117,7 @@ class moments {
     return out;
   }
 
+  /// Compares the whole state.
   friend bool operator==(const moments&, const moments&) = default;
 
  private:

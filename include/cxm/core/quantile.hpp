@@ -1,6 +1,7 @@
 #pragma once
-// The linear quantile (Hyndman & Fan 1996, definition 7; numpy's and R's default), shared by the RFM
-// scores (engagement/rfm.hpp) and the segment thresholds (analysis/segments.hpp).
+/// \file
+/// The linear quantile (Hyndman & Fan 1996, definition 7; numpy's and R's default), shared by the RFM
+/// scores (engagement/rfm.hpp) and the segment thresholds (analysis/segments.hpp).
 
 #include <cmath>
 #include <cstddef>

@@ -1,12 +1,13 @@
 #pragma once
-// A histogram of integer answers on a score_scale, with optional answer weights: the exact,
-// mergeable state behind CSAT, CES and NPS. Answers without a weight are plain 64-bit counts (exact,
-// merged by addition, as fast as a hand loop); weighted answers also add their weight to a
-// compensated sum per score. Scales of up to 11 points live inline (no allocation on copy).
-//
-// Two kinds of weight: add_count(score, n) is a frequency weight (n identical answers: n counts, the
-// standard errors of n answers), add(score, w) a reliability weight (one answer standing for w, with
-// Kish's effective n = (Σw)²/Σw² as the n of the standard errors).
+/// \file
+/// A histogram of integer answers on a score_scale, with optional answer weights: the exact,
+/// mergeable state behind CSAT, CES and NPS. Answers without a weight are plain 64-bit counts (exact,
+/// merged by addition, as fast as a hand loop); weighted answers also add their weight to a
+/// compensated sum per score. Scales of up to 11 points live inline (no allocation on copy).
+///
+/// Two kinds of weight: add_count(score, n) is a frequency weight (n identical answers: n counts, the
+/// standard errors of n answers), add(score, w) a reliability weight (one answer standing for w, with
+/// Kish's effective n = (Σw)²/Σw² as the n of the standard errors).
 
 #include <array>
 #include <concepts>
@@ -36,7 +37,7 @@ namespace cxm {
 
 /// One score of a distribution.
 struct score_count {
-  int score;
+  int score;  ///< a score of the scale
   std::uint64_t answers;  ///< number of answers with this score
   double weight;          ///< their total weight (= answers when unweighted)
   double share;           ///< weight / total weight
@@ -57,6 +58,10 @@ struct score_summary {
   [[nodiscard]] bool empty() const noexcept { return !(total_weight > 0); }
 };
 
+/// The exact, mergeable histogram behind CSAT, CES and NPS: per score a 64-bit count of unweighted
+/// answers and, for weighted answers, their count and a compensated sum of weights. A building block,
+/// not an accumulator: add and merge take the metric's name and policy, and it has no type tag.
+/// Per answer O(1); scales of up to 11 points inline, no allocation on copy. Not synchronised.
 class score_histogram {
  public:
   score_histogram() : score_histogram(score_scale{}, "score_histogram") {}
@@ -66,7 +71,7 @@ class score_histogram {
     bins_.resize(scale_.points());
   }
 
-  [[nodiscard]] const score_scale& scale() const noexcept { return scale_; }
+  [[nodiscard]] const score_scale& scale() const noexcept { return scale_; }  ///< the scale, fixed at construction
 
   /// Index of `score` in the bins, or a value >= points() when it is outside the scale.
   [[nodiscard]] std::size_t index(std::int64_t score) const noexcept {
@@ -74,6 +79,7 @@ class score_histogram {
     return static_cast<std::size_t>(static_cast<std::uint64_t>(score) - static_cast<std::uint64_t>(std::int64_t{scale_.low}));
   }
 
+  /// The rejection of `score` as outside the scale, for `metric`.
   [[nodiscard]] rejection out_of_scale(double score, std::string_view metric) const noexcept {
     return rejection{rejection_reason::score_out_of_scale, metric, "score", score, double(scale_.low),
                      double(scale_.high)};
@@ -118,6 +124,10 @@ class score_histogram {
     ++bins_[i].unit_answers;
     return true;
   }
+
+  /// One unweighted answer already validated by the caller: `i` is the score minus the scale's low
+  /// end, below points() (precondition; the engine's kind registry checked the score on this scale).
+  void add_to_bin(std::size_t i) noexcept { ++bins_[i].unit_answers; }
 
   /// `count` unweighted answers with the same score (a frequency weight): exactly the state of `count`
   /// calls of add(score). Throws std::overflow_error, leaving the histogram unchanged, when the number
@@ -246,14 +256,17 @@ class score_histogram {
     weight_squares_.merge(other.weight_squares_);
   }
 
+  /// Answers in bin `i` (0 = the lowest score), weighted or not.
   [[nodiscard]] std::uint64_t answers(std::size_t i) const noexcept {
     return bins_[i].unit_answers + bins_[i].weighted_answers;
   }
+  /// Total weight of bin `i` (an unweighted answer weighs 1).
   [[nodiscard]] double weight(std::size_t i) const noexcept {
     return static_cast<double>(bins_[i].unit_answers) + bins_[i].weight.value();
   }
-  [[nodiscard]] std::size_t points() const noexcept { return bins_.size(); }
+  [[nodiscard]] std::size_t points() const noexcept { return bins_.size(); }  ///< number of bins: the scale's points
 
+  /// Sizes, mean, variances and the distribution over every score of the scale.
   [[nodiscard]] score_summary summary() const {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     score_summary s{};
@@ -285,6 +298,7 @@ class score_histogram {
     return s;
   }
 
+  /// Writes the scale, then each bin, then the sum of squared weights.
   void save(io::writer& w) const {
     w.i32(scale_.low);
     w.i32(scale_.high);
@@ -299,6 +313,7 @@ class score_histogram {
     weight_squares_.save(w);
   }
 
+  /// Reads a histogram written by save; throws cxm::format_error naming `metric` and the failed check.
   static score_histogram load(io::reader& r, std::string_view metric) {
     const std::string m(metric);
     score_scale scale{r.i32(m + ": scale low"), r.i32(m + ": scale high")};
@@ -353,6 +368,7 @@ class score_histogram {
     return out;
   }
 
+  /// Compares the whole state, parameters included.
   friend bool operator==(const score_histogram&, const score_histogram&) = default;
 
  private:

@@ -1,13 +1,14 @@
 #pragma once
-// An integer answer scale, low..high inclusive (CSAT 1..5, CES 1..7, NPS 0..10), and the checks every
-// layer shares: whether a value is a score of a scale (whole_score_on, score_rejection_reason,
-// check_score) and whether a list of scores is a valid satisfied set (satisfied_set_error,
-// validate_satisfied_set).
-//
-// A score is a whole number on the scale. Floating-point values are accepted but checked, never
-// converted silently: 4.5, NaN and ±inf are not whole numbers (rejection_reason::score_not_whole),
-// 11.0 on 0..10 is off the scale (score_out_of_scale). Integers are compared exactly, whatever their
-// type (no wrap of 2^32 + 9 to 9). bool and the character types are not scores (`score_type`).
+/// \file
+/// An integer answer scale, low..high inclusive (CSAT 1..5, CES 1..7, NPS 0..10), and the checks every
+/// layer shares: whether a value is a score of a scale (whole_score_on, score_rejection_reason,
+/// check_score) and whether a list of scores is a valid satisfied set (satisfied_set_error,
+/// validate_satisfied_set).
+///
+/// A score is a whole number on the scale. Floating-point values are accepted but checked, never
+/// converted silently: 4.5, NaN and ±inf are not whole numbers (rejection_reason::score_not_whole),
+/// 11.0 on 0..10 is off the scale (score_out_of_scale). Integers are compared exactly, whatever their
+/// type (no wrap of 2^32 + 9 to 9). bool and the character types are not scores (`score_type`).
 
 #include <concepts>
 #include <cstddef>
@@ -25,17 +26,21 @@
 
 namespace cxm {
 
+/// An integer answer scale, low..high inclusive (CSAT 1..5, CES 1..7, NPS 0..10).
 struct score_scale {
   /// The largest number of points a scale may have (e.g. 0..1000); keeps saved states bounded.
   static constexpr std::int64_t max_points = 1001;
 
-  int low = 1;
-  int high = 5;
+  int low = 1;  ///< lowest score
+  int high = 5;  ///< highest score
 
+  /// Number of scores, high − low + 1.
   [[nodiscard]] constexpr std::size_t points() const noexcept {
     return static_cast<std::size_t>(static_cast<std::int64_t>(high) - low + 1);
   }
+  /// Low <= score <= high.
   [[nodiscard]] constexpr bool contains(int score) const noexcept { return score >= low && score <= high; }
+  /// "low..high".
   [[nodiscard]] std::string to_string() const { return std::to_string(low) + ".." + std::to_string(high); }
 
   /// Throws std::invalid_argument unless low < high and the scale has at most max_points points.
@@ -49,6 +54,7 @@ struct score_scale {
     }
   }
 
+  /// Compares every field.
   friend constexpr bool operator==(const score_scale&, const score_scale&) = default;
 };
 

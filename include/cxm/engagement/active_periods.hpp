@@ -1,28 +1,29 @@
 #pragma once
-// Active periods per customer: which calendar periods (days, ISO weeks, months, ...) a customer was
-// active in, counted from the customer's first active period. The per-customer input of cohort
-// retention (churn/retention.hpp) and of the lifecycle (engagement/lifecycle.hpp); definitions and
-// sources in docs/metrics/retention.md.
-//
-// State (16 bytes per customer, bounded whatever the number of events):
-//   bits   u64  bit i set = active in period first + i, for i < Periods (Periods <= 64);
-//   first  u32  the first active period (an index from period_of: periods since 1970 of the unit);
-//   last   u32  the latest active period ever (exact, also when it lies past the tracked horizon).
-// Representable times (1970 .. 2106, events/time.hpp) have period indices 0 .. 49 710 for days, so
-// 32 bits hold every index of every unit.
-//
-// Out-of-order events are exact: an event before the first period shifts the bitmap towards the
-// past; a bit pushed past the horizon (first + Periods − 1) is not lost silently, `last` still says
-// the customer was active there. An event past the horizon sets no bit: the customer is then
-// "past the horizon" (last − first >= Periods), which every result reports (counted, never dropped).
-// What is exact past the horizon: whether the customer was active at or after a period (through
-// `last`), the latest active period, and the dormant period right after it; which of the periods
-// strictly between the horizon and `last` were active is not kept.
-//
-// Merge: OR after aligning both bitmaps on the earlier first period, `last` the max. Exact whether
-// or not the customers are partitioned (the state is the set of active periods ∩ the horizon).
-//
-// Cost per update: O(1) (a shift, an OR, two comparisons). Memory: 16 bytes per customer.
+/// \file
+/// Active periods per customer: which calendar periods (days, ISO weeks, months, ...) a customer was
+/// active in, counted from the customer's first active period. The per-customer input of cohort
+/// retention (churn/retention.hpp) and of the lifecycle (engagement/lifecycle.hpp); definitions and
+/// sources in docs/metrics/retention.md.
+///
+/// State (16 bytes per customer, bounded whatever the number of events):
+///   bits   u64  bit i set = active in period first + i, for i < Periods (Periods <= 64);
+///   first  u32  the first active period (an index from period_of: periods since 1970 of the unit);
+///   last   u32  the latest active period ever (exact, also when it lies past the tracked horizon).
+/// Representable times (1970 .. 2106, events/time.hpp) have period indices 0 .. 49 710 for days, so
+/// 32 bits hold every index of every unit.
+///
+/// Out-of-order events are exact: an event before the first period shifts the bitmap towards the
+/// past; a bit pushed past the horizon (first + Periods − 1) is not lost silently, `last` still says
+/// the customer was active there. An event past the horizon sets no bit: the customer is then
+/// "past the horizon" (last − first >= Periods), which every result reports (counted, never dropped).
+/// What is exact past the horizon: whether the customer was active at or after a period (through
+/// `last`), the latest active period, and the dormant period right after it; which of the periods
+/// strictly between the horizon and `last` were active is not kept.
+///
+/// Merge: OR after aligning both bitmaps on the earlier first period, `last` the max. Exact whether
+/// or not the customers are partitioned (the state is the set of active periods ∩ the horizon).
+///
+/// Cost per update: O(1) (a shift, an OR, two comparisons). Memory: 16 bytes per customer.
 
 #include <algorithm>
 #include <bit>
@@ -49,6 +50,7 @@ struct customer_periods {
   std::int64_t first = 0;  ///< the first active period index
   std::uint64_t bits = 0;  ///< bit i: active in first + i (i < the tracked periods); bit 0 always set
   std::int64_t last = 0;   ///< the latest active period index (>= first)
+  /// Compares every field.
   friend constexpr bool operator==(const customer_periods&, const customer_periods&) = default;
 };
 
@@ -111,6 +113,9 @@ struct active_periods_result {
 /// "unit" (the period_unit number: 0 day, 1 iso_week, 2 month, 3 quarter, 4 year) and "periods".
 /// Every instantiation has the id "active_periods"; several may be composed in one engine (tests do:
 /// monthly and daily), their frames in a saved engine are told apart by position and parameters.
+/// Result: active_periods_result. Per event O(1) (a shift, an OR, two comparisons); 16 bytes per
+/// customer. Merge: the bitmaps aligned and ORed, `last` the max: exact (the top of this header).
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety"). Sources: docs/metrics/retention.md.
 template <period_unit Unit = period_unit::month, std::uint32_t Periods = 64>
 struct basic_active_periods {
   static_assert(Periods >= 1 && Periods <= 64, "cxm: active_periods tracks 1 to 64 periods (one u64 bitmap)");
@@ -121,23 +126,29 @@ struct basic_active_periods {
     std::uint64_t bits = 0;   ///< bit i: active in first + i
     std::uint32_t first = 0;  ///< first active period index (0 while bits == 0)
     std::uint32_t last = 0;   ///< latest active period index (0 while bits == 0)
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
-    [[nodiscard]] constexpr bool seen() const noexcept { return bits != 0; }
+    [[nodiscard]] constexpr bool seen() const noexcept { return bits != 0; }  ///< whether the customer has an event
+    /// Whether the customer is active beyond the tracked periods.
     [[nodiscard]] constexpr bool past_horizon() const noexcept { return seen() && last - first >= Periods; }
     /// The customer_periods of this state (meaningful when seen()).
     [[nodiscard]] constexpr customer_periods history() const noexcept { return {first, bits, last}; }
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "active_periods";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens = kind_set::all();
   static constexpr period_unit period_unit_v = Unit;        ///< the calendar unit of the periods
   static constexpr std::uint32_t tracked_periods = Periods;  ///< periods kept from the first (1 .. 64)
 
   /// Fixed by the type (see above); members only so that they are saved and compared.
   period_unit unit = Unit;
-  std::uint32_t periods = Periods;
+  std::uint32_t periods = Periods;  ///< = Periods
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("unit", self.unit);

@@ -1,21 +1,22 @@
 #pragma once
-// Advocacy and loyalty (issue #14, "Engagement"): referral and loyalty-event rates per customer and
-// per calendar period, and the share of customers who referred anyone. Definitions in
-// docs/metrics/stickiness.md ("Advocacy").
-//
-// Two metrics:
-//   cxm::advocacy             report-time (depends_on cxm::activity): over the customer table, the
-//                             customers who referred anyone (activity's referral count > 0), their
-//                             share, referrals per customer and per referrer; loyalty events likewise.
-//   cxm::basic_advocacy_per_period<Unit>  global: referral and loyalty events counted per calendar
-//                             period (exact, mergeable under any split, order-independent).
-//
-// cxm::per_period cannot be used for the per-period counts: it wraps an accumulator with the
-// type_tag / format_version / result() protocol of core/accumulator.hpp, and there is no built-in
-// "count of a kind" accumulator; a small map of counts is simpler and exact.
-//
-// activity counts every event it received, also those after as_of: advocacy says how many customers
-// have events after as_of (their counts include them) and sets includes_later_events.
+/// \file
+/// Advocacy and loyalty (issue #14, "Engagement"): referral and loyalty-event rates per customer and
+/// per calendar period, and the share of customers who referred anyone. Definitions in
+/// docs/metrics/stickiness.md ("Advocacy").
+///
+/// Two metrics:
+///   cxm::advocacy             report-time (depends_on cxm::activity): over the customer table, the
+///                             customers who referred anyone (activity's referral count > 0), their
+///                             share, referrals per customer and per referrer; loyalty events likewise.
+///   cxm::basic_advocacy_per_period<Unit>  global: referral and loyalty events counted per calendar
+///                             period (exact, mergeable under any split, order-independent).
+///
+/// cxm::per_period cannot be used for the per-period counts: it wraps an accumulator with the
+/// type_tag / format_version / result() protocol of core/accumulator.hpp, and there is no built-in
+/// "count of a kind" accumulator; a small map of counts is simpler and exact.
+///
+/// activity counts every event it received, also those after as_of: advocacy says how many customers
+/// have events after as_of (their counts include them) and sets includes_later_events.
 
 #include <chrono>
 #include <cstddef>
@@ -46,6 +47,7 @@ struct advocacy_figures {
   std::optional<double> share;                 ///< customers / all counted customers; empty without customers
   std::optional<double> per_customer;          ///< events / all counted customers; empty without customers
   std::optional<double> per_active_customer;   ///< events / customers (with the kind); empty when customers == 0
+  /// Compares every field.
   friend bool operator==(const advocacy_figures&, const advocacy_figures&) = default;
 };
 
@@ -57,6 +59,7 @@ struct advocacy_result {
   std::uint64_t customers_with_later_events;  ///< counted customers with events after as_of
   bool includes_later_events;     ///< customers_with_later_events > 0: their later events are counted
   bool saturated;                 ///< a counted customer's activity counter saturated: counts are lower bounds
+  /// Compares every field.
   friend bool operator==(const advocacy_result&, const advocacy_result&) = default;
 };
 
@@ -64,11 +67,18 @@ struct advocacy_result {
 /// referrals per customer and per referrer, and the same for loyalty events. Reads cxm::activity
 /// (counts per kind, first and last event). Customers whose first event is after as_of are left out.
 /// Cost: one pass over the table, O(1) per customer. No parameters.
+/// Result: advocacy_result. Nothing per event; merge: no state of its own.
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Definitions and sources: docs/metrics/stickiness.md.
 struct advocacy {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "advocacy";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity>;
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] advocacy_result result(const ReportContext& rc) const {
     advocacy_result r{};
@@ -110,6 +120,7 @@ struct advocacy_period {
   std::uint64_t referrals;     ///< referral events in it
   std::uint64_t loyalty;       ///< loyalty events in it
   bool complete;               ///< false for as_of's own period (still open)
+  /// Compares every field.
   friend bool operator==(const advocacy_period&, const advocacy_period&) = default;
 };
 
@@ -117,6 +128,7 @@ struct advocacy_period {
 struct advocacy_per_period_result {
   std::vector<advocacy_period> periods;  ///< every period with events up to as_of's, oldest first
   std::uint64_t later_events;            ///< events in periods after as_of's (left out of periods)
+  /// Compares every field.
   friend bool operator==(const advocacy_per_period_result&, const advocacy_per_period_result&) = default;
 };
 
@@ -124,19 +136,23 @@ struct advocacy_per_period_result {
 /// "advocacy_per_period", parameter "unit" fixed by the type, saved and compared). An event lands in
 /// the period of its own time: exact, order-independent, merge = sum per period under any split.
 /// Cost per update: O(log periods) (a std::map); memory: 24 bytes per period with events.
+/// Result: advocacy_per_period_result. Thread safety: the engine's (docs/architecture.md, "Thread safety").
 template <period_unit Unit = period_unit::month>
 struct basic_advocacy_per_period {
   static_assert(static_cast<std::size_t>(Unit) < period_unit_count, "cxm: advocacy_per_period needs a known period unit");
 
   /// Counts per period index (periods since 1970 of Unit).
   struct state {
+    /// One period's counts.
     struct counts {
-      std::uint64_t referrals = 0;
-      std::uint64_t loyalty = 0;
+      std::uint64_t referrals = 0;  ///< referral events
+      std::uint64_t loyalty = 0;  ///< loyalty events
+      /// Compares every field.
       friend bool operator==(const counts&, const counts&) = default;
     };
-    std::map<std::int64_t, counts> by_period;
+    std::map<std::int64_t, counts> by_period;  ///< period index -> counts; periods with events only
 
+    /// Adds the other's counts, period by period.
     void merge(const state& o) {
       for (const auto& [p, c] : o.by_period) {
         auto& mine = by_period[p];
@@ -174,17 +190,22 @@ struct basic_advocacy_per_period {
       }
       return s;
     }
+    /// Compares every field.
     friend bool operator==(const state&, const state&) = default;
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "advocacy_per_period";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::referral, event_kind::loyalty};
-  static constexpr period_unit period_unit_v = Unit;
+  static constexpr period_unit period_unit_v = Unit;  ///< the calendar unit of the periods
 
   /// Fixed by the type; a member only so that it is saved and compared.
   period_unit unit = Unit;
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("unit", self.unit);
@@ -197,6 +218,7 @@ struct basic_advocacy_per_period {
                                   std::string(to_string(Unit)));
     }
   }
+  /// An empty state with the metric's parameters.
   [[nodiscard]] state make() const { return {}; }
   /// Precondition: o.time representable (the engine guarantees it). O(log periods).
   template <class Context>

@@ -1,35 +1,36 @@
 #pragma once
-// The decayed engagement score: a per-customer metric of the engine (protocol: events/metric.hpp).
-//
-// Every event of kind k adds a weight w(k) (or w(k) · value for a kind whose weight is scaled by the
-// event's value) to a score that halves every `half_life`:
-//
-//     S(t) = Σ_i c_i · 2^(−(t − t_i) / h) = Σ_i c_i · exp(−λ (t − t_i)),   λ = ln 2 / h,
-//
-// i.e. S ← S · exp(−λ Δt) + w(k) between and at events: an exponentially decayed event count
-// (exponential time decay in streams: Cormode, Shkapenyuk, Srivastava & Xu 2009, "Forward Decay: A
-// Practical Time Decay Model for Streaming Systems", ICDE). Forward decay keeps the sum relative to a
-// fixed landmark L and computes exp(+λ(tᵢ − L)), which overflows over long spans; here the landmark
-// is each customer's latest event, so that only factors ≤ 1 occur. See docs/metrics/engagement.md.
-//
-// State (16 bytes per customer, trivially copyable): the score as of a reference time t_ref, the
-// latest event second of the customer (among the kinds with a non-zero weight), and flags.
-//   - an event at t ≤ t_ref adds c · 2^(−(t_ref − t)/h)  (out-of-order arrival: the same sum);
-//   - an event at t > t_ref first decays the score to t, then adds c, and t becomes t_ref;
-//   - merge decays both sides to the later t_ref and adds (commutative exactly, associative up to
-//     rounding: any split merged in any order equals one pass to ~1e−15 relative, far below 1e−12).
-// Only factors 2^(−Δt/h) ≤ 1 are ever computed (never 2^(+t/h), which overflows): a score stays
-// finite over any span (2^−x underflows to 0, never to NaN). Times are kept to the second, as
-// everywhere in the customer record (observation::seconds; docs/architecture.md, "customer record").
-//
-// Weights are finite and ≥ 0; a value-scaled kind must carry a non-negative value in the kind
-// registry (an amount, or a score on a scale starting at ≥ 0): the score is therefore never negative.
-// A contribution or sum beyond the largest double (amounts near 1e308) is clamped to it and flagged
-// `overflowed`, never infinite.
-//
-// Cost per update: one branch on the kind's weight, one exp2 and a division, no
-// allocation. Memory: 16 bytes per customer. Mergeable: yes, exactly in the sense above, whether or
-// not a customer lives in one part (no exact_only_when_partitioned).
+/// \file
+/// The decayed engagement score: a per-customer metric of the engine (protocol: events/metric.hpp).
+///
+/// Every event of kind k adds a weight w(k) (or w(k) · value for a kind whose weight is scaled by the
+/// event's value) to a score that halves every `half_life`:
+///
+///     S(t) = Σ_i c_i · 2^(−(t − t_i) / h) = Σ_i c_i · exp(−λ (t − t_i)),   λ = ln 2 / h,
+///
+/// i.e. S ← S · exp(−λ Δt) + w(k) between and at events: an exponentially decayed event count
+/// (exponential time decay in streams: Cormode, Shkapenyuk, Srivastava & Xu 2009, "Forward Decay: A
+/// Practical Time Decay Model for Streaming Systems", ICDE). Forward decay keeps the sum relative to a
+/// fixed landmark L and computes exp(+λ(tᵢ − L)), which overflows over long spans; here the landmark
+/// is each customer's latest event, so that only factors ≤ 1 occur. See docs/metrics/engagement.md.
+///
+/// State (16 bytes per customer, trivially copyable): the score as of a reference time t_ref, the
+/// latest event second of the customer (among the kinds with a non-zero weight), and flags.
+///   - an event at t ≤ t_ref adds c · 2^(−(t_ref − t)/h)  (out-of-order arrival: the same sum);
+///   - an event at t > t_ref first decays the score to t, then adds c, and t becomes t_ref;
+///   - merge decays both sides to the later t_ref and adds (commutative exactly, associative up to
+///     rounding: any split merged in any order equals one pass to ~1e−15 relative, far below 1e−12).
+/// Only factors 2^(−Δt/h) ≤ 1 are ever computed (never 2^(+t/h), which overflows): a score stays
+/// finite over any span (2^−x underflows to 0, never to NaN). Times are kept to the second, as
+/// everywhere in the customer record (observation::seconds; docs/architecture.md, "customer record").
+///
+/// Weights are finite and ≥ 0; a value-scaled kind must carry a non-negative value in the kind
+/// registry (an amount, or a score on a scale starting at ≥ 0): the score is therefore never negative.
+/// A contribution or sum beyond the largest double (amounts near 1e308) is clamped to it and flagged
+/// `overflowed`, never infinite.
+///
+/// Cost per update: one branch on the kind's weight, one exp2 and a division, no
+/// allocation. Memory: 16 bytes per customer. Mergeable: yes, exactly in the sense above, whether or
+/// not a customer lives in one part (no exact_only_when_partitioned).
 
 #include <algorithm>
 #include <array>
@@ -103,6 +104,7 @@ struct decayed_engagement_result {
   bool includes_later_events;
   /// A contribution or the sum exceeded the largest double and was clamped to it: `score` is a lower bound.
   bool overflowed;
+  /// Compares every field.
   friend constexpr bool operator==(const decayed_engagement_result&, const decayed_engagement_result&) = default;
 };
 
@@ -119,20 +121,30 @@ struct decayed_engagement_result {
 ///     "points earned"); default false for every kind. The kind must carry an amount (or a score on a
 ///     scale starting at ≥ 0) in the engine's kind registry.
 /// Kinds with weight 0 are ignored altogether (they do not move the latest event time either).
+/// Input: events of the kinds with a non-zero weight. Result: decayed_engagement_result. Per event
+/// O(1): one exp2 and a division, no allocation; 16 bytes per customer. Merge: decays both sides to
+/// the later reference time and adds (commutative; associative to rounding).
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Formula: exponential time decay (Cormode, Shkapenyuk, Srivastava & Xu 2009), the top of this header.
 struct decayed_engagement {
   /// Per customer, 16 bytes. Value-initialised: no events (score 0, t_ref 0, flags 0).
   struct state {
     double score = 0.0;            ///< Σ c_i · 2^(−(t_ref − t_i)/h), ≥ 0, finite
     std::uint32_t t_ref = 0;       ///< s since 1970: the latest weighted event's second (0 without events)
     std::uint8_t flags = 0;        ///< has_events | overflowed
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
+    /// At least one weighted event.
     [[nodiscard]] constexpr bool has_events() const noexcept { return (flags & flag_events) != 0; }
+    /// A sum was clamped to the largest double.
     [[nodiscard]] constexpr bool overflowed() const noexcept { return (flags & flag_overflowed) != 0; }
   };
   static constexpr std::uint8_t flag_events = 1;      ///< state::flags: at least one weighted event
   static constexpr std::uint8_t flag_overflowed = 2;  ///< state::flags: a sum was clamped to the largest double
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "decayed_engagement";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
   /// Every kind reaches on(); kinds of weight 0 return at once (one array read).
   static constexpr kind_set listens = kind_set::all();
@@ -154,7 +166,7 @@ struct decayed_engagement {
     w[static_cast<std::size_t>(event_kind::nps_answer)] = 0.5;
     return w;
   }
-  static constexpr std::chrono::seconds default_half_life = std::chrono::days{30};
+  static constexpr std::chrono::seconds default_half_life = std::chrono::days{30};  ///< 30 days
 
   std::chrono::seconds half_life = default_half_life;                  ///< > 0
   std::array<double, max_event_kinds> weights = default_weights();      ///< finite, ≥ 0, by kind
@@ -180,6 +192,7 @@ struct decayed_engagement {
     return *this;
   }
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("half_life", self.half_life);
@@ -222,6 +235,7 @@ struct decayed_engagement {
     return value_scaled[k] ? weights[k] * value : weights[k];
   }
 
+  /// Folds in one validated event.
   template <class Context>
   void on(state& s, const observation& o, const Context&) const noexcept {
     const auto k = static_cast<std::size_t>(o.kind) % max_event_kinds;

@@ -1,25 +1,26 @@
 #pragma once
-// Lifecycle per period ("growth accounting"): for every period p up to as_of's, how many customers
-// were
-//   new           first-ever activity in p;
-//   returning     active in p and in p − 1;
-//   resurrecting  active in p, not in p − 1, active before p − 1;
-//   dormant       active in p − 1, not in p.
-// These are PostHog's four lifecycle states (PostHog, "Lifecycle insights"; it draws dormant as a
-// negative bar) and Amplitude's new / current / resurrected / dormant (Amplitude, "Lifecycle"
-// chart). Where the products differ, and what cxm does, is written in docs/metrics/retention.md
-// ("Lifecycle"); in short: "new" here is the customer's first activity in the data the engine saw,
-// in the calendar period of that activity, and dormant is a non-negative count.
-//
-// Input: one customer_periods per customer (engagement/active_periods.hpp), from an engine's
-// active_periods states (the report-time metric basic_lifecycle) or a host's own table
-// (lifecycle_table, lifecycle_builder). A customer active past the tracked horizon
-// (first + tracked − 1) has periods whose activity is not kept: in such a period p (p − 1 or p
-// unknown), the customer is counted as `untracked`, never guessed; the dormant period right after
-// the customer's last activity is still exact.
-// Cost: O(tracked) per customer plus O(log periods) map updates, one pass, then O(periods) to
-// finish; memory O(periods reported). Exact (integer counts), recomputed at report time from the
-// mergeable per-customer states.
+/// \file
+/// Lifecycle per period ("growth accounting"): for every period p up to as_of's, how many customers
+/// were
+///   new           first-ever activity in p;
+///   returning     active in p and in p − 1;
+///   resurrecting  active in p, not in p − 1, active before p − 1;
+///   dormant       active in p − 1, not in p.
+/// These are PostHog's four lifecycle states (PostHog, "Lifecycle insights"; it draws dormant as a
+/// negative bar) and Amplitude's new / current / resurrected / dormant (Amplitude, "Lifecycle"
+/// chart). Where the products differ, and what cxm does, is written in docs/metrics/retention.md
+/// ("Lifecycle"); in short: "new" here is the customer's first activity in the data the engine saw,
+/// in the calendar period of that activity, and dormant is a non-negative count.
+///
+/// Input: one customer_periods per customer (engagement/active_periods.hpp), from an engine's
+/// active_periods states (the report-time metric basic_lifecycle) or a host's own table
+/// (lifecycle_table, lifecycle_builder). A customer active past the tracked horizon
+/// (first + tracked − 1) has periods whose activity is not kept: in such a period p (p − 1 or p
+/// unknown), the customer is counted as `untracked`, never guessed; the dormant period right after
+/// the customer's last activity is still exact.
+/// Cost: O(tracked) per customer plus O(log periods) map updates, one pass, then O(periods) to
+/// finish; memory O(periods reported). Exact (integer counts), recomputed at report time from the
+/// mergeable per-customer states.
 
 #include <algorithm>
 #include <cstdint>
@@ -40,13 +41,14 @@ namespace cxm {
 
 /// One period's lifecycle counts.
 struct lifecycle_counts {
-  period when;
+  period when;  ///< the period
   std::uint64_t new_customers = 0;  ///< first-ever activity in `when`
   std::uint64_t returning = 0;      ///< active in `when` and the period before
   std::uint64_t resurrecting = 0;   ///< active in `when`, not the period before, active earlier
   std::uint64_t dormant = 0;        ///< active in the period before, not in `when` (a count, >= 0)
   std::uint64_t untracked = 0;      ///< status unknown: `when` or the period before lies past the horizon
   bool complete = false;            ///< false for as_of's own period (still open)
+  /// Compares every field.
   friend constexpr bool operator==(const lifecycle_counts&, const lifecycle_counts&) = default;
   /// Customers active in `when`, where known (new + returning + resurrecting).
   [[nodiscard]] constexpr std::uint64_t active() const noexcept { return new_customers + returning + resurrecting; }
@@ -54,13 +56,14 @@ struct lifecycle_counts {
 
 /// The lifecycle of every period from the earliest first activity up to as_of's period.
 struct lifecycle_result {
-  period_unit unit = period_unit::month;
+  period_unit unit = period_unit::month;  ///< the periods' unit
   std::uint32_t tracked = 0;             ///< the periods kept per customer
   std::vector<lifecycle_counts> periods; ///< consecutive, ascending; the last is as_of's (not complete)
   std::uint64_t customers = 0;           ///< customers with a first activity up to as_of's period
   std::uint64_t customers_after_as_of = 0;  ///< first activity after as_of's period: left out
   std::uint64_t past_horizon = 0;        ///< customers active past their tracked periods
   bool includes_later_events = false;    ///< a customer has activity after as_of's period (not reported)
+  /// Compares every field.
   friend bool operator==(const lifecycle_result&, const lifecycle_result&) = default;
 };
 
@@ -102,6 +105,7 @@ class lifecycle_builder {
     }
   }
 
+  /// The lifecycle of every period from the earliest first activity up to as_of's.
   [[nodiscard]] lifecycle_result finish() const {
     lifecycle_result r;
     r.unit = current_.unit;
@@ -160,12 +164,19 @@ inline lifecycle_result lifecycle_table(std::span<const customer_periods> custom
 /// A report-time metric: the lifecycle of an engine's customers from the
 /// basic_active_periods<Unit, Periods> states (a declared dependency: its unit is the lifecycle's),
 /// up to the report's as_of period. No parameters. Cost: one pass over the table.
+/// Result: lifecycle_result (new, returning, resurrecting, dormant per period, as the lifecycle charts
+/// of docs/metrics/retention.md). Nothing per event; memory O(periods reported). Merge: none of its
+/// own; exact through the states it reads. Thread safety: the engine's (docs/architecture.md, "Thread safety").
 template <class ActivePeriods = active_periods>
 struct basic_lifecycle {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "lifecycle";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<ActivePeriods>;
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] lifecycle_result result(const ReportContext& rc) const {
     lifecycle_builder b(ActivePeriods::tracked_periods, period_of(rc.as_of(), ActivePeriods::period_unit_v));

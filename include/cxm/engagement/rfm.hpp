@@ -1,21 +1,22 @@
 #pragma once
-// Recency, frequency and monetary value (RFM) and their quantile scores (issue #14, "Engagement").
-//
-// Two parts:
-//  - pure functions, usable without the engine: linear_quantile (numpy's default "linear" method,
-//    Hyndman & Fan 1996 definition 7), quantile_breakpoints and score_quantiles, which scores a set of
-//    values 1..bins against the breakpoints at the k/bins linear quantiles with a documented tie rule;
-//  - cxm::rfm_scores, a report-time metric (no state) that reads each customer's activity and spend
-//    from the customer table when the report is made and scores every customer on the three axes.
-//
-// The tie rule (docs/metrics/rfm.md, "Ties"): with breakpoints b_1 <= ... <= b_{bins-1},
-//   score(x) = 1 + #{k : x > b_k}        (a value equal to a breakpoint takes the lower score),
-// so equal values always get the same score; when many values are equal (80 % of customers with one
-// purchase) several breakpoints coincide and the scores between them stay empty: the breakpoints and
-// the count per score are part of every result, so a collapsed distribution is visible, never hidden.
-// Recency is reversed: the most recent customers get the highest score, score = bins − #{k : x > b_k}.
-//
-// Layer 3 (engagement): includes cxm/core, cxm/io and cxm/events only, never cxm/stream.
+/// \file
+/// Recency, frequency and monetary value (RFM) and their quantile scores (issue #14, "Engagement").
+///
+/// Two parts:
+///  - pure functions, usable without the engine: linear_quantile (numpy's default "linear" method,
+///    Hyndman & Fan 1996 definition 7), quantile_breakpoints and score_quantiles, which scores a set of
+///    values 1..bins against the breakpoints at the k/bins linear quantiles with a documented tie rule;
+///  - cxm::rfm_scores, a report-time metric (no state) that reads each customer's activity and spend
+///    from the customer table when the report is made and scores every customer on the three axes.
+///
+/// The tie rule (docs/metrics/rfm.md, "Ties"): with breakpoints b_1 <= ... <= b_{bins-1},
+///   score(x) = 1 + #{k : x > b_k}        (a value equal to a breakpoint takes the lower score),
+/// so equal values always get the same score; when many values are equal (80 % of customers with one
+/// purchase) several breakpoints coincide and the scores between them stay empty: the breakpoints and
+/// the count per score are part of every result, so a collapsed distribution is visible, never hidden.
+/// Recency is reversed: the most recent customers get the highest score, score = bins − #{k : x > b_k}.
+///
+/// Layer 3 (engagement): includes cxm/core, cxm/io and cxm/events only, never cxm/stream.
 
 #include <algorithm>
 #include <chrono>
@@ -40,7 +41,7 @@ namespace cxm {
 
 /// The fewest and most score bins accepted by score_quantiles and rfm_scores (2 = halves, 10 = deciles).
 inline constexpr std::uint32_t rfm_min_bins = 2;
-inline constexpr std::uint32_t rfm_max_bins = 10;
+inline constexpr std::uint32_t rfm_max_bins = 10;  ///< deciles
 
 /// Which direction a score runs: `ascending` gives the largest values the highest score (frequency,
 /// monetary); `descending` gives the smallest values the highest score (recency: more recent = better).
@@ -88,6 +89,7 @@ struct quantile_scores {
   std::vector<double> breakpoints;              ///< bins − 1 ascending breakpoints (quantile_breakpoints)
   std::vector<std::uint64_t> count_per_score;   ///< [s − 1]: how many values got score s, s = 1..bins
   std::vector<std::uint8_t> scores;             ///< each value's score, 1..bins, in the input's order
+  /// Compares every field.
   friend bool operator==(const quantile_scores&, const quantile_scores&) = default;
 };
 
@@ -126,6 +128,7 @@ struct rfm_values {
   double recency_days;  ///< (as_of − last activity) in days (activity keeps seconds); >= 0
   double frequency;     ///< purchases (activity's count of event_kind::purchase)
   double monetary;      ///< Σ purchase amounts (spend's purchase_amount, gross of refunds)
+  /// Compares every field.
   friend bool operator==(const rfm_values&, const rfm_values&) = default;
 };
 
@@ -140,9 +143,10 @@ enum class rfm_status : std::uint8_t {
 /// The RFM values of one customer from its activity and spend states as of `as_of`, with its status.
 /// `values` is set only when `status == scored`. Cost O(1).
 struct rfm_customer {
-  rfm_status status;
-  std::optional<rfm_values> values;
+  rfm_status status;  ///< scored, or why not
+  std::optional<rfm_values> values;  ///< set only when status == scored
 };
+/// Recency in days since the last activity, the purchase count and the purchase amount, as of `as_of`.
 [[nodiscard]] inline rfm_customer rfm_values_of(const activity::state& a, const spend::state& s, timestamp as_of) {
   if (!a.seen() || from_seconds32(a.first_seen) > as_of) return {rfm_status::not_yet_active, std::nullopt};
   // Times are kept to the second: an event later in as_of's own second is not "later" (as activity).
@@ -158,7 +162,12 @@ struct rfm_customer {
 
 /// One customer's three scores, each 1..bins (recency: bins = most recent).
 struct rfm_score {
-  std::uint8_t r, f, m;
+  /** \var r
+      Recency score. */
+  /** \var f
+      Frequency score. */
+  std::uint8_t r, f, m;  ///< monetary score
+  /// Compares every field.
   friend bool operator==(const rfm_score&, const rfm_score&) = default;
 };
 
@@ -166,6 +175,7 @@ struct rfm_score {
 struct rfm_axis {
   std::vector<double> breakpoints;             ///< bins − 1 ascending; empty when no customer is scored
   std::vector<std::uint64_t> count_per_score;  ///< [s − 1]: customers with score s on this axis
+  /// Compares every field.
   friend bool operator==(const rfm_axis&, const rfm_axis&) = default;
 };
 
@@ -181,6 +191,7 @@ struct rfm_result {
   std::uint64_t not_yet_active;       ///< excluded: first activity after as_of
   std::uint64_t later_activity;       ///< excluded: events after as_of (see rfm_status::later_activity)
   std::uint64_t saturated;            ///< scored customers whose activity counters saturated: frequency is a lower bound
+  /// Compares every field.
   friend bool operator==(const rfm_result&, const rfm_result&) = default;
 
   /// Customers with scores (r, f, m), each 1..bins; throws std::out_of_range otherwise.
@@ -215,19 +226,26 @@ struct rfm_result {
 ///    customers; memory 3 doubles + 3 bytes per scored customer during the report, bins³ counts after.
 ///    Per event: nothing. Mergeable: it has no state; the report of merged engines is the report of
 ///    their merged tables (exact when each customer lives in one part, as parallel_ingest does).
+///  - Thread safety: the engine's (docs/architecture.md, "Thread safety"). Sources: RFM quintile scoring (Hughes,
+///    Strategic Database Marketing); the type-7 quantile (Hyndman & Fan 1996): docs/metrics/rfm.md.
 struct rfm_scores {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "rfm";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity, spend>;
 
   std::uint32_t bins = 5;                                   ///< scores 1..bins on each axis (5: quintiles)
   rfm_recency_basis recency = rfm_recency_basis::last_activity;  ///< what recency is measured from
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("bins", self.bins);
     visit("recency", self.recency);
   }
+  /// Throws std::invalid_argument when bins is outside rfm_min_bins .. rfm_max_bins or recency is not last_activity.
   void configure(const kind_registry&) const {
     detail::check_bins(bins, "metric 'rfm'");
     if (recency != rfm_recency_basis::last_activity) {
@@ -236,6 +254,7 @@ struct rfm_scores {
     }
   }
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] rfm_result result(const ReportContext& rc) const {
     rfm_result out{};

@@ -1,31 +1,32 @@
 #pragma once
-// Stickiness: DAU/MAU and WAU/MAU per calendar month, and the distribution of customers by their
-// number of active days in the month (issue #14, "Engagement"). Definitions and sources in
-// docs/metrics/stickiness.md.
-//
-// Two metrics:
-//   cxm::recent_days  per-customer: the customer's latest active day and a 64-bit bitmap of the 64
-//                     days ending there (bit i set = active on latest − i). 16 bytes per customer.
-//   cxm::stickiness   report-time (depends_on recent_days): as of the report's as_of, for as_of's
-//                     month (up to as_of's day, marked incomplete) and the previous month (complete).
-//
-// Exactness. The bitmap holds exactly the customer's active days within [latest − 63, latest],
-// whatever the arrival order: an event on a later day shifts the bitmap (days falling off the end are
-// days a sorted stream would have dropped too); an event older than latest − 63 cannot be placed and
-// is counted in `untracked` (saturating), never silently. So a report as of the customer's latest day
-// or later is exact for the 64 days ending at as_of. The previous month always starts at most 61 days
-// before as_of's day, so both reported months lie inside those 64 days. A customer whose latest day is
-// after as_of's day (events later than the report) has lost the days before latest − 63: the report
-// counts such customers (customers_after_as_of) and those for whom a reported day is therefore
-// unknown (customers_with_unknown_days). With engine_config::max_lateness <= 63 days every accepted
-// event can be placed (untracked stays 0); reports as of the engine's watermark are always exact.
-//
-// Resolution: days (UTC, days since 1970-01-01). An event later on as_of's own day than as_of counts
-// as activity on that day: "after as_of" means on a later day.
-//
-// Merge: align both bitmaps on the later latest day, OR, untracked summed (saturating). The bitmap is
-// exact under any split (a set union restricted to the last 64 days); untracked is a diagnostic of
-// arrival order and may differ between splits.
+/// \file
+/// Stickiness: DAU/MAU and WAU/MAU per calendar month, and the distribution of customers by their
+/// number of active days in the month (issue #14, "Engagement"). Definitions and sources in
+/// docs/metrics/stickiness.md.
+///
+/// Two metrics:
+///   cxm::recent_days  per-customer: the customer's latest active day and a 64-bit bitmap of the 64
+///                     days ending there (bit i set = active on latest − i). 16 bytes per customer.
+///   cxm::stickiness   report-time (depends_on recent_days): as of the report's as_of, for as_of's
+///                     month (up to as_of's day, marked incomplete) and the previous month (complete).
+///
+/// Exactness. The bitmap holds exactly the customer's active days within [latest − 63, latest],
+/// whatever the arrival order: an event on a later day shifts the bitmap (days falling off the end are
+/// days a sorted stream would have dropped too); an event older than latest − 63 cannot be placed and
+/// is counted in `untracked` (saturating), never silently. So a report as of the customer's latest day
+/// or later is exact for the 64 days ending at as_of. The previous month always starts at most 61 days
+/// before as_of's day, so both reported months lie inside those 64 days. A customer whose latest day is
+/// after as_of's day (events later than the report) has lost the days before latest − 63: the report
+/// counts such customers (customers_after_as_of) and those for whom a reported day is therefore
+/// unknown (customers_with_unknown_days). With engine_config::max_lateness <= 63 days every accepted
+/// event can be placed (untracked stays 0); reports as of the engine's watermark are always exact.
+///
+/// Resolution: days (UTC, days since 1970-01-01). An event later on as_of's own day than as_of counts
+/// as activity on that day: "after as_of" means on a later day.
+///
+/// Merge: align both bitmaps on the later latest day, OR, untracked summed (saturating). The bitmap is
+/// exact under any split (a set union restricted to the last 64 days); untracked is a diagnostic of
+/// arrival order and may differ between splits.
 
 #include <algorithm>
 #include <array>
@@ -59,18 +60,24 @@ struct recent_days_result {
 /// The active days of each customer within the 64 days ending at the customer's latest active day.
 /// Listens to every kind: any accepted event is activity. Cost per update O(1) (a shift and an OR);
 /// memory 16 bytes per customer; merge exact for the bitmap (see the top of the file).
+/// Result: recent_days_result. Parameters: none. Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Sources: docs/metrics/stickiness.md.
 struct recent_days {
   /// Value-initialised (bits == 0) = no activity yet.
   struct state {
     std::uint64_t bits = 0;       ///< bit i: active on latest − i
     std::uint32_t latest = 0;     ///< latest active day, days since 1970 (0 while bits == 0)
     std::uint32_t untracked = 0;  ///< events older than latest − 63 days (saturating at 2^32 − 1)
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
-    [[nodiscard]] constexpr bool seen() const noexcept { return bits != 0; }
+    [[nodiscard]] constexpr bool seen() const noexcept { return bits != 0; }  ///< whether the customer has an event
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "recent_days";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens = kind_set::all();
   static constexpr std::uint32_t kept_days = 64;  ///< the days of the bitmap
 
@@ -112,6 +119,7 @@ struct recent_days {
     a.untracked = b.untracked > room ? std::numeric_limits<std::uint32_t>::max() : a.untracked + b.untracked;
   }
 
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] recent_days_result result(const state& s, const Context& ctx) const {
     recent_days_result r{};
@@ -168,6 +176,7 @@ struct stickiness_month {
   std::optional<double> wau_mau;  ///< wau / mau; empty when mau == 0 or wau_days == 0
   std::vector<std::uint64_t> daily;           ///< [i]: distinct customers active on the month's day i + 1
   std::vector<std::uint64_t> by_active_days;  ///< [k − 1]: customers active on exactly k covered days (k = 1 .. days)
+  /// Compares every field.
   friend bool operator==(const stickiness_month&, const stickiness_month&) = default;
 };
 
@@ -178,6 +187,7 @@ struct stickiness_result {
   std::uint64_t customers_after_as_of;       ///< customers active on a day after as_of's (those days are ignored)
   std::uint64_t customers_with_unknown_days; ///< of them, those whose activity on some reported day is lost
   std::uint64_t untracked_events;            ///< events too late to place, summed over customers (saturating)
+  /// Compares every field.
   friend bool operator==(const stickiness_result&, const stickiness_result&) = default;
 };
 
@@ -190,11 +200,18 @@ struct stickiness_result {
 /// the covered days of the distinct customers active in the trailing 7 days (the "L7"/rolling-7-day
 /// active count), averaged over the days whose trailing window is within the 64 kept days
 /// (wau_days; every day of as_of's month, all but up to 4 first days of the previous month).
+/// Input: every customer's recent_days state; nothing per event. Result: stickiness_result. Merge: no
+/// state of its own. Thread safety: the engine's (docs/architecture.md, "Thread safety"). Source: DAU/MAU as the
+/// stickiness ratio (docs/metrics/stickiness.md).
 struct stickiness {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "stickiness";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<recent_days>;
 
+  /// Its figures in the report, computed from the customer table as of rc.as_of().
   template <class ReportContext>
   [[nodiscard]] stickiness_result result(const ReportContext& rc) const {
     stickiness_result r{};

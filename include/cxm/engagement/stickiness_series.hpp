@@ -1,54 +1,55 @@
 #pragma once
-// Stickiness as a monthly SERIES over the whole stream (issue #14, "Engagement"): for every calendar
-// month, DAU/MAU, WAU/MAU and the distribution of customers by their number of active days, with the
-// definitions of cxm::stickiness (engagement/stickiness.hpp, docs/metrics/stickiness.md), which reports
-// only as_of's month and the one before.
-//
-// Two metrics:
-//   cxm::stickiness_days    per-customer: the customer's COUNTED active days within the 64 days ending
-//                           at the latest one (a 64-bit bitmap), events left uncounted, and the outcome
-//                           of the customer's last update (read by stickiness_series within the same
-//                           event). 16 bytes per customer.
-//   cxm::stickiness_series  global (depends_on stickiness_days): per UTC day, the customers whose r-th
-//                           active day of the month it is (r = 1 .. 31) and the customers active in the 7
-//                           days ending on it. Every figure of every month, cut at any as_of's day, is a
-//                           sum of these.
-//
-// Why per day and by rank. Daily distinct actives of day x = Σ_r ranks_x[r]; monthly distinct actives
-// up to day X = Σ_{x <= X} ranks_x[1]; customers with exactly k active days among the month's days up
-// to X = A_k(X) − A_{k+1}(X) with A_k(X) = Σ_{x <= X} ranks_x[k] (a customer has at least k active days
-// by X iff their k-th one is at or before X). So a report as of any day is exact, also for as_of's
-// own month, whatever happened after as_of.
-//
-// Distinct counts under out-of-order events. When an event marks a new active day d of a customer,
-// the bitmap (before the event) says which of the customer's days of d's month and of d − 6 .. d + 6
-// were already counted: d's rank in the month, the ranks of the later days of the month that move up
-// by one, and the days e = d .. d + 6 whose trailing 7 days gain the customer. That needs d's month
-// and d − 6 within the 64 days kept: the event is COUNTED when
-//     min(first day of d's month, d − 6) >= max(latest, d) − 63                       (the horizon)
-// (latest = the customer's latest counted day). Every event on a day at or after the customer's latest
-// is counted, so a time-ordered stream counts everything; so does any stream whose events are at most
-// 33 days older than their customer's latest (up to 57 early in a month): engine_config::max_lateness
-// of 33 days or less guarantees it. An event past the horizon is NOT counted and NOT placed in the
-// bitmap (so the bitmap holds exactly the counted days and every later delta stays consistent); it is
-// counted in the customer's `untracked` and in the series' untracked events of its day, and reported.
-// The figures are then exactly those of the counted events: with no untracked event, those of all.
-//
-// Merge: the series' days add up; the bitmaps align on the later latest day and OR. Distinct counts
-// add up exactly only when each customer lives in one part (parallel_ingest partitions by customer):
-// both metrics declare exact_only_when_partitioned, and the engine reports the customers met on both
-// sides of a merge (customers_merged_from_both_sides; zero = exact).
-//
-// The transient field. The engine updates the per-customer metrics before the global ones, and a
-// global metric reads its dependencies already updated; whether the event's day was new cannot be
-// seen in the updated bitmap, so stickiness_days records the outcome of its last update in
-// `last_event`, which stickiness_series reads in the same event. The field means nothing between
-// events: it is not saved, not compared by ==, and cleared by merge and load.
-//
-// Cost per event: stickiness_days O(1); stickiness_series, for a new active day, O(log D) map lookups
-// for up to 7 + (the customer's later days in the month) days (D = days with data); nothing for a
-// repeated day. Memory: 16 bytes per customer; about 270 bytes per day with data (a std::map node of
-// 31 rank counts, the weekly count and the untracked count), about 100 KB per year. Report: O(D · 31).
+/// \file
+/// Stickiness as a monthly SERIES over the whole stream (issue #14, "Engagement"): for every calendar
+/// month, DAU/MAU, WAU/MAU and the distribution of customers by their number of active days, with the
+/// definitions of cxm::stickiness (engagement/stickiness.hpp, docs/metrics/stickiness.md), which reports
+/// only as_of's month and the one before.
+///
+/// Two metrics:
+///   cxm::stickiness_days    per-customer: the customer's COUNTED active days within the 64 days ending
+///                           at the latest one (a 64-bit bitmap), events left uncounted, and the outcome
+///                           of the customer's last update (read by stickiness_series within the same
+///                           event). 16 bytes per customer.
+///   cxm::stickiness_series  global (depends_on stickiness_days): per UTC day, the customers whose r-th
+///                           active day of the month it is (r = 1 .. 31) and the customers active in the 7
+///                           days ending on it. Every figure of every month, cut at any as_of's day, is a
+///                           sum of these.
+///
+/// Why per day and by rank. Daily distinct actives of day x = Σ_r ranks_x[r]; monthly distinct actives
+/// up to day X = Σ_{x <= X} ranks_x[1]; customers with exactly k active days among the month's days up
+/// to X = A_k(X) − A_{k+1}(X) with A_k(X) = Σ_{x <= X} ranks_x[k] (a customer has at least k active days
+/// by X iff their k-th one is at or before X). So a report as of any day is exact, also for as_of's
+/// own month, whatever happened after as_of.
+///
+/// Distinct counts under out-of-order events. When an event marks a new active day d of a customer,
+/// the bitmap (before the event) says which of the customer's days of d's month and of d − 6 .. d + 6
+/// were already counted: d's rank in the month, the ranks of the later days of the month that move up
+/// by one, and the days e = d .. d + 6 whose trailing 7 days gain the customer. That needs d's month
+/// and d − 6 within the 64 days kept: the event is COUNTED when
+///     min(first day of d's month, d − 6) >= max(latest, d) − 63                       (the horizon)
+/// (latest = the customer's latest counted day). Every event on a day at or after the customer's latest
+/// is counted, so a time-ordered stream counts everything; so does any stream whose events are at most
+/// 33 days older than their customer's latest (up to 57 early in a month): engine_config::max_lateness
+/// of 33 days or less guarantees it. An event past the horizon is NOT counted and NOT placed in the
+/// bitmap (so the bitmap holds exactly the counted days and every later delta stays consistent); it is
+/// counted in the customer's `untracked` and in the series' untracked events of its day, and reported.
+/// The figures are then exactly those of the counted events: with no untracked event, those of all.
+///
+/// Merge: the series' days add up; the bitmaps align on the later latest day and OR. Distinct counts
+/// add up exactly only when each customer lives in one part (parallel_ingest partitions by customer):
+/// both metrics declare exact_only_when_partitioned, and the engine reports the customers met on both
+/// sides of a merge (customers_merged_from_both_sides; zero = exact).
+///
+/// The transient field. The engine updates the per-customer metrics before the global ones, and a
+/// global metric reads its dependencies already updated; whether the event's day was new cannot be
+/// seen in the updated bitmap, so stickiness_days records the outcome of its last update in
+/// `last_event`, which stickiness_series reads in the same event. The field means nothing between
+/// events: it is not saved, not compared by ==, and cleared by merge and load.
+///
+/// Cost per event: stickiness_days O(1); stickiness_series, for a new active day, O(log D) map lookups
+/// for up to 7 + (the customer's later days in the month) days (D = days with data); nothing for a
+/// repeated day. Memory: 16 bytes per customer; about 270 bytes per day with data (a std::map node of
+/// 31 rank counts, the weekly count and the untracked count), about 100 KB per year. Report: O(D · 31).
 
 #include <algorithm>
 #include <array>
@@ -91,11 +92,15 @@ struct stickiness_days_result {
   std::uint64_t bits;                      ///< bit i: counted active on latest_day − i
   std::uint32_t untracked;                 ///< events not counted (past the horizon, see the file's top)
   bool includes_later_events;              ///< latest_day is after as_of's day
+  /// Compares every field.
   friend bool operator==(const stickiness_days_result&, const stickiness_days_result&) = default;
 };
 
 /// The counted active days of each customer within the 64 days ending at the latest (see the top of
 /// the file). Listens to every kind: any accepted event is activity. O(1) per event, 16 bytes.
+/// Result: stickiness_days_result. Parameters: none. Merge: bitmaps aligned on the later latest day
+/// and ORed; exact only when each customer lives in one part (exact_only_when_partitioned).
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct stickiness_days {
   /// What the customer's last update did (transient: see the top of the file).
   enum class outcome : std::uint8_t {
@@ -110,9 +115,11 @@ struct stickiness_days {
     std::uint32_t untracked = 0;  ///< events past the horizon (saturating at 2^32 − 1)
     std::uint16_t latest = 0;     ///< latest counted day, days since 1970 (0 .. 49 710; 0 while bits == 0)
     outcome last_event = outcome::none;  ///< transient: not saved, not compared
+    /// Compares the saved fields (not last_event).
     friend constexpr bool operator==(const state& a, const state& b) noexcept {
       return a.bits == b.bits && a.untracked == b.untracked && a.latest == b.latest;
     }
+    /// Whether the customer has a counted day.
     [[nodiscard]] constexpr bool seen() const noexcept { return bits != 0; }
     /// Whether day `d` is a counted active day (false outside the 64 days kept).
     [[nodiscard]] constexpr bool active_on(std::int64_t d) const noexcept {
@@ -122,11 +129,15 @@ struct stickiness_days {
   };
   static_assert(sizeof(state) == 16);
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "stickiness_days";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens = kind_set::all();
+  /// Its merge is exact only when each customer lives in one part (events/metric.hpp, "exact merges").
   static constexpr bool exact_only_when_partitioned = true;
-  static constexpr std::uint32_t kept_days = 64;
+  static constexpr std::uint32_t kept_days = 64;  ///< days kept back from the latest counted one
 
   /// Whether an event on day `d` can be counted for a customer whose latest counted day is `latest`
   /// (or who has none: `seen` false). The horizon of the file's top.
@@ -182,6 +193,7 @@ struct stickiness_days {
     a.last_event = outcome::none;
   }
 
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] stickiness_days_result result(const state& s, const Context& ctx) const {
     stickiness_days_result r{};
@@ -225,6 +237,7 @@ struct stickiness_days {
 struct untracked_month {
   period month;          ///< the calendar month
   std::uint64_t events;  ///< events not counted
+  /// Compares every field.
   friend bool operator==(const untracked_month&, const untracked_month&) = default;
 };
 
@@ -237,27 +250,37 @@ struct stickiness_series_result {
   std::vector<stickiness_month> months;
   std::vector<untracked_month> untracked;  ///< months with untracked events (days up to as_of's), oldest first
   std::uint64_t untracked_events;          ///< their sum: 0 means every event up to as_of's day was counted
+  /// Compares every field.
   friend bool operator==(const stickiness_series_result&, const stickiness_series_result&) = default;
 };
 
 /// A global metric: DAU/MAU, WAU/MAU and the active-days distribution for every month of the stream
 /// (see the top of the file). No parameters. Reads cxm::stickiness_days.
+/// Result: stickiness_series_result. Per event: O(log D) map lookups for a new active day (D days with
+/// data), nothing for a repeated day; memory about 270 bytes per day with data. Merge: the days' counts
+/// added; exact when each customer lives in one part.
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Definitions and sources: docs/metrics/stickiness.md.
 struct stickiness_series {
   /// One day's counts.
   struct day_counts {
     std::array<std::uint64_t, 31> ranks{};  ///< [r − 1]: customers whose r-th active day of the month is this day
     std::uint64_t weekly = 0;               ///< customers active in the 7 days ending on this day
     std::uint64_t untracked = 0;            ///< events on this day not counted (past the horizon)
+    /// Compares every field.
     friend bool operator==(const day_counts&, const day_counts&) = default;
+    /// Customers active on this day.
     [[nodiscard]] std::uint64_t daily() const noexcept {
       std::uint64_t n = 0;
       for (const auto x : ranks) n += x;
       return n;
     }
   };
+  /// The state: counts per day with events.
   struct state {
     std::map<std::int64_t, day_counts> by_day;  ///< day index (days since 1970) -> counts
 
+    /// Adds the other's counts, day by day.
     void merge(const state& o) {
       for (const auto& [d, c] : o.by_day) {
         auto& mine = by_day[d];
@@ -325,6 +348,7 @@ struct stickiness_series {
       check_ranks(s);
       return s;
     }
+    /// Compares every field.
     friend bool operator==(const state&, const state&) = default;
 
    private:
@@ -353,12 +377,18 @@ struct stickiness_series {
     }
   };
 
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "stickiness_series";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens = kind_set::all();
+  /// Its merge is exact only when each customer lives in one part (events/metric.hpp, "exact merges").
   static constexpr bool exact_only_when_partitioned = true;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<stickiness_days>;
 
+  /// An empty state with the metric's parameters.
   [[nodiscard]] state make() const { return {}; }
 
   /// Reads the customer's stickiness_days, already updated with this event, and folds in its outcome.

@@ -1,15 +1,16 @@
 #pragma once
-// The default per-customer metrics of the customer record: activity, spend and satisfaction, written
-// against the per-customer protocol of events/metric.hpp like any metric of a host's own.
-// State sizes are part of the documented record layout (docs/architecture.md, "customer record"):
-// activity 52 bytes, spend 16, satisfaction 28; the default record (spend, activity, satisfaction) is
-// 96 bytes. Narrow counters saturate at their maximum and set a flag (reported by the engine as
-// saturated customers, and in each result); they never wrap.
-//
-// They sit in the events layer, below the metric families, so that any family's metric can declare
-// `depends_on = metric_list<cxm::activity>` (docs/architecture.md, "Layers").
-// Results (e.customer(id)->result<cxm::activity>(as_of), ...) give the figures in the host's terms:
-// times as timestamps, scores on the survey's own scale, "no answer" as an empty optional.
+/// \file
+/// The default per-customer metrics of the customer record: activity, spend and satisfaction, written
+/// against the per-customer protocol of events/metric.hpp like any metric of a host's own.
+/// State sizes are part of the documented record layout (docs/architecture.md, "customer record"):
+/// activity 52 bytes, spend 16, satisfaction 28; the default record (spend, activity, satisfaction) is
+/// 96 bytes. Narrow counters saturate at their maximum and set a flag (reported by the engine as
+/// saturated customers, and in each result); they never wrap.
+///
+/// They sit in the events layer, below the metric families, so that any family's metric can declare
+/// `depends_on = metric_list<cxm::activity>` (docs/architecture.md, "Layers").
+/// Results (e.customer(id)->result<cxm::activity>(as_of), ...) give the figures in the host's terms:
+/// times as timestamps, scores on the survey's own scale, "no answer" as an empty optional.
 
 #include <algorithm>
 #include <array>
@@ -57,7 +58,11 @@ struct activity_result {
 };
 
 /// First and last activity, and how many events of each kind.
+/// Input: every accepted event. Result: activity_result. Parameters: none. Per event O(1), no
+/// allocation; 52 bytes per customer. Merge: earliest first, latest last, counts added (saturating):
+/// exact and commutative. Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct activity {
+  /// The per-customer state: 52 bytes.
   struct state {
     std::uint32_t first_seen = std::numeric_limits<std::uint32_t>::max();  ///< s since 1970; max = never
     std::uint32_t last_seen = 0;                                           ///< s since 1970
@@ -67,9 +72,12 @@ struct activity {
     /// signup, cancel, csat_answer, ces_answer, nps_answer (kinds 7..11); 16 bits, saturating
     std::array<std::uint16_t, 5> rare{};
     std::uint8_t saturated = 0;  ///< 1 once any counter has saturated
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
 
+    /// Whether the customer has an event.
     [[nodiscard]] constexpr bool seen() const noexcept { return first_seen <= last_seen; }
+    /// Events of built-in kind `k` (0 for a host kind: they are counted together).
     [[nodiscard]] constexpr std::uint64_t count(event_kind k) const noexcept {
       const auto i = static_cast<std::size_t>(k);
       if (i < 7) return frequent[i];
@@ -77,10 +85,14 @@ struct activity {
       return 0;
     }
   };
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "activity";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens = kind_set::all();
 
+  /// Folds in one validated event.
   template <class Context>
   void on(state& s, const observation& o, const Context&) const noexcept {
     s.first_seen = std::min(s.first_seen, o.seconds);
@@ -88,6 +100,7 @@ struct activity {
     bump(s, static_cast<std::size_t>(o.kind), 1);
   }
 
+  /// Folds b into a.
   void merge(state& a, const state& b) const noexcept {
     a.first_seen = std::min(a.first_seen, b.first_seen);
     a.last_seen = std::max(a.last_seen, b.last_seen);
@@ -98,8 +111,10 @@ struct activity {
     if (saturated) a.saturated = 1;
   }
 
+  /// Whether a narrow counter reached its maximum.
   [[nodiscard]] bool saturated(const state& s) const noexcept { return s.saturated != 0; }
 
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] activity_result result(const state& s, const Context& ctx) const {
     activity_result r{};
@@ -118,6 +133,7 @@ struct activity {
     return r;
   }
 
+  /// Writes a state, field by field.
   void save(const state& s, io::writer& w) const {
     w.u32(s.first_seen);
     w.u32(s.last_seen);
@@ -126,6 +142,7 @@ struct activity {
     for (const auto c : s.rare) w.u16(c);
     w.u8(s.saturated);
   }
+  /// Reads a state written by save; throws cxm::format_error naming the failed check.
   state load(io::reader& r, std::uint16_t) const {
     state s;
     s.first_seen = r.u32("activity: first_seen");
@@ -158,6 +175,7 @@ struct activity {
   }
 };
 
+/// What spend reports for one customer.
 struct spend_result {
   double purchase_amount;  ///< Σ purchase amounts
   double refund_amount;    ///< Σ refund amounts
@@ -166,24 +184,35 @@ struct spend_result {
 
 /// Purchase and refund amounts (their counts are in activity). Plain double sums: their rounding
 /// error is at most n·ε relative (docs/guide/merging.md, "comparing merged states").
+/// Input: purchase and refund amounts. Result: spend_result. Parameters: none. Per event O(1);
+/// 16 bytes per customer. Merge: the sums are added.
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct spend {
+  /// The per-customer state: 16 bytes.
   struct state {
-    double purchase_amount = 0.0;
-    double refund_amount = 0.0;
+    double purchase_amount = 0.0;  ///< Σ purchase amounts
+    double refund_amount = 0.0;  ///< Σ refund amounts
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
   };
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "spend";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::purchase, event_kind::refund};
 
+  /// Folds in one validated event.
   template <class Context>
   void on(state& s, const observation& o, const Context&) const noexcept {
     (o.kind == event_kind::purchase ? s.purchase_amount : s.refund_amount) += o.value;
   }
+  /// Folds b into a.
   void merge(state& a, const state& b) const noexcept {
     a.purchase_amount += b.purchase_amount;
     a.refund_amount += b.refund_amount;
   }
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] spend_result result(const state& s, const Context&) const noexcept {
     return {s.purchase_amount, s.refund_amount, s.purchase_amount - s.refund_amount};
@@ -193,10 +222,12 @@ struct spend {
     auto near = [rel](double x, double y) { return std::abs(x - y) <= rel * std::max({std::abs(x), std::abs(y), 1e-300}); };
     return near(a.purchase_amount, b.purchase_amount) && near(a.refund_amount, b.refund_amount);
   }
+  /// Writes a state, field by field.
   void save(const state& s, io::writer& w) const {
     w.f64(s.purchase_amount);
     w.f64(s.refund_amount);
   }
+  /// Reads a state written by save; throws cxm::format_error naming the failed check.
   state load(io::reader& r, std::uint16_t) const {
     state s;
     s.purchase_amount = r.non_negative_f64("spend: purchase amount");
@@ -217,42 +248,60 @@ struct spend {
 struct survey_answers {
   std::uint64_t answers;            ///< how many (0: never answered)
   std::optional<int> latest;        ///< the latest answer; ties in one second resolve to the higher score
-  std::optional<timestamp> latest_time;
+  std::optional<timestamp> latest_time;  ///< when the latest answer was given (to the second)
   std::optional<double> mean;       ///< empty without answers, or when a counter saturated
 };
+/// What satisfaction reports for one customer, per survey.
 struct satisfaction_result {
-  survey_answers csat, ces, nps;
+  /** \var csat
+      The customer's CSAT answers. */
+  /** \var ces
+      The customer's CES answers. */
+  survey_answers csat, ces, nps;  ///< the customer's NPS answers
   bool includes_later_events;       ///< an answer after as_of is included (latest, mean)
 };
 
 /// Latest and running satisfaction per survey (csat, ces, nps answers). "Latest" is the answer with
 /// the latest time (to the second); answers in the same second resolve to the higher score, so the
 /// result does not depend on arrival order. The answer counts come from activity (declared dependency).
+/// Input: csat_answer, ces_answer and nps_answer scores. Result: satisfaction_result (mean = scale low
+/// + Σ offsets / answers). Parameters: the three scales, from the kind registry. Per event O(1);
+/// 28 bytes per customer. Merge: sums added (saturating), the later answer kept: commutative.
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct satisfaction {
-  static constexpr std::uint8_t no_answer = 0xFF;
+  static constexpr std::uint8_t no_answer = 0xFF;  ///< `latest` of a survey never answered
+  /// The per-customer state: 28 bytes.
   struct state {
     std::array<std::uint32_t, 3> score_sums{};  ///< Σ (score − scale low) per survey, saturating
     std::array<std::uint32_t, 3> latest_time{};  ///< s since 1970 of the latest answer
     std::array<std::uint8_t, 3> latest{no_answer, no_answer, no_answer};  ///< score − scale low
     std::uint8_t saturated = 0;  ///< 1 once a score sum has saturated
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
   };
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "satisfaction";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::csat_answer, event_kind::ces_answer, event_kind::nps_answer};
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<activity>;
+  /// The answer kinds, in survey index order.
   static constexpr std::array<event_kind, 3> surveys{event_kind::csat_answer, event_kind::ces_answer,
                                                      event_kind::nps_answer};
 
   /// The survey scales (csat, ces, nps), taken from the kind registry by configure().
   std::array<score_scale, 3> scales{score_scale{1, 5}, score_scale{1, 7}, score_scale{0, 10}};
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("csat_scale", self.scales[0]);
     visit("ces_scale", self.scales[1]);
     visit("nps_scale", self.scales[2]);
   }
+  /// Takes the three survey scales from the kind registry; throws std::invalid_argument when a kind carries no score.
   void configure(const kind_registry& kinds) {
     for (std::size_t i = 0; i < 3; ++i) {
       if (kinds[surveys[i]].value != value_kind::score) {
@@ -278,14 +327,17 @@ struct satisfaction {
     if (detail::saturating_add(s.score_sums[i], score)) s.saturated = 1;
     take_latest(s, i, o.seconds, score);
   }
+  /// Folds b into a.
   void merge(state& a, const state& b) const noexcept {
     for (std::size_t i = 0; i < 3; ++i) {
       if (detail::saturating_add(a.score_sums[i], b.score_sums[i])) a.saturated = 1;
       if (b.latest[i] != no_answer) take_latest(a, i, b.latest_time[i], b.latest[i]);
     }
   }
+  /// Whether a narrow counter reached its maximum.
   [[nodiscard]] bool saturated(const state& s) const noexcept { return s.saturated != 0; }
 
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] satisfaction_result result(const state& s, const Context& ctx) const {
     const auto& a = ctx.template get<activity>();
@@ -306,6 +358,7 @@ struct satisfaction {
     return r;
   }
 
+  /// Writes a state, field by field.
   void save(const state& s, io::writer& w) const {
     for (std::size_t i = 0; i < 3; ++i) {
       w.u32(s.score_sums[i]);
@@ -314,6 +367,7 @@ struct satisfaction {
     }
     w.u8(s.saturated);
   }
+  /// Reads a state written by save; throws cxm::format_error naming the failed check.
   state load(io::reader& r, std::uint16_t) const {
     state s;
     for (std::size_t i = 0; i < 3; ++i) {

@@ -1,7 +1,8 @@
 #pragma once
-// The kinds of customer event cxm understands, and room for a host's own kinds.
-// Built-in kinds are 0..11; a host defines its own with cxm::host_kind(n) (n = 0..19) and declares
-// them, with what their events carry, in the engine's kind registry (events/kind_registry.hpp).
+/// \file
+/// The kinds of customer event cxm understands, and room for a host's own kinds.
+/// Built-in kinds are 0..11; a host defines its own with cxm::host_kind(n) (n = 0..19) and declares
+/// them, with what their events carry, in the engine's kind registry (events/kind_registry.hpp).
 
 #include <array>
 #include <cstddef>
@@ -28,6 +29,7 @@ enum class event_kind : std::uint8_t {
   nps_answer = 11,
 };
 
+/// Number of built-in kinds (purchase .. nps_answer); host kinds follow them.
 inline constexpr std::size_t builtin_kind_count = 12;
 /// Built-in plus host-defined kinds.
 inline constexpr std::size_t max_event_kinds = 32;
@@ -39,12 +41,16 @@ constexpr event_kind host_kind(unsigned n) noexcept {
                                                   : static_cast<event_kind>(0xFF);
 }
 
+/// Purchase .. nps_answer.
 constexpr bool is_builtin(event_kind k) noexcept { return static_cast<std::size_t>(k) < builtin_kind_count; }
+/// Below max_event_kinds.
 constexpr bool is_known(event_kind k) noexcept { return static_cast<std::size_t>(k) < max_event_kinds; }
+/// csat_answer, ces_answer or nps_answer.
 constexpr bool is_survey_answer(event_kind k) noexcept {
   return k == event_kind::csat_answer || k == event_kind::ces_answer || k == event_kind::nps_answer;
 }
 
+/// "purchase", ..., "nps_answer"; "host_kind_<n>" for host kinds.
 inline std::string to_string(event_kind k) {
   constexpr std::array<std::string_view, builtin_kind_count> names{
       "purchase", "refund", "visit", "interaction", "loyalty", "referral", "support_contact",
@@ -58,11 +64,13 @@ inline std::string to_string(event_kind k) {
 class kind_set {
  public:
   constexpr kind_set() noexcept = default;
+  /// The set of `kinds`.
   constexpr kind_set(std::initializer_list<event_kind> kinds) noexcept {
     for (const auto k : kinds) bits_ |= bit(k);
   }
+  /// Whether `k` is in the set.
   [[nodiscard]] constexpr bool contains(event_kind k) const noexcept { return (bits_ & bit(k)) != 0; }
-  [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }
+  [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }  ///< bit k = kind k, as saved
   /// The set with exactly these bits (bit k = kind k), as saved.
   [[nodiscard]] static constexpr kind_set from_bits(std::uint32_t bits) noexcept {
     kind_set s;
@@ -75,10 +83,12 @@ class kind_set {
     s.bits_ = ~std::uint32_t{0};
     return s;
   }
+  /// (kind_set s|The set with `k` added.
   friend constexpr kind_set operator|(kind_set s, event_kind k) noexcept {
     s.bits_ |= bit(k);
     return s;
   }
+  /// Whether both hold the same kinds.
   friend constexpr bool operator==(kind_set, kind_set) = default;
 
  private:

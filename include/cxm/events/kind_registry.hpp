@@ -1,14 +1,15 @@
 #pragma once
-// The kind registry: which kinds an engine accepts, and for each whether its event carries a value and
-// how that value is validated at the input boundary (docs/architecture.md, "Kinds"):
-//   value_kind::none      the value is ignored; metrics see 0
-//   value_kind::amount    a finite amount >= 0 (purchase, refund; a host's "points earned")
-//   value_kind::quantity  any finite number (a host's "balance change"; may be negative)
-//   value_kind::score     a whole number on the kind's scale (csat 1..5, ces 1..7, nps 0..10)
-// Defaults: purchase and refund are amounts, the three survey answers scores on their usual scales,
-// every other built-in kind carries no value, and no host kind is in use. A host kind is declared with
-// its value: `kinds.declare_host_kinds(2); kinds.set(cxm::host_kind(1), cxm::value_kind::amount);`.
-// Saved with the engine and compared by merge and load.
+/// \file
+/// The kind registry: which kinds an engine accepts, and for each whether its event carries a value and
+/// how that value is validated at the input boundary (docs/architecture.md, "Kinds"):
+///   value_kind::none      the value is ignored; metrics see 0
+///   value_kind::amount    a finite amount >= 0 (purchase, refund; a host's "points earned")
+///   value_kind::quantity  any finite number (a host's "balance change"; may be negative)
+///   value_kind::score     a whole number on the kind's scale (csat 1..5, ces 1..7, nps 0..10)
+/// Defaults: purchase and refund are amounts, the three survey answers scores on their usual scales,
+/// every other built-in kind carries no value, and no host kind is in use. A host kind is declared with
+/// its value: `kinds.declare_host_kinds(2); kinds.set(cxm::host_kind(1), cxm::value_kind::amount);`.
+/// Saved with the engine and compared by merge and load.
 
 #include <array>
 #include <cmath>
@@ -31,6 +32,7 @@ namespace cxm {
 /// How the value of a kind's events is validated. The numbering is part of the state format.
 enum class value_kind : std::uint8_t { none = 0, amount = 1, quantity = 2, score = 3 };
 
+/// "none", "amount", "quantity", "score".
 inline std::string to_string(value_kind v) {
   switch (v) {
     case value_kind::none: return "none";
@@ -41,9 +43,11 @@ inline std::string to_string(value_kind v) {
   return "unknown";
 }
 
+/// What one kind's events carry and how their value is checked.
 struct kind_info {
-  value_kind value = value_kind::none;
+  value_kind value = value_kind::none;  ///< how the value is validated
   score_scale scale{0, 0};  ///< the scale of a score kind; {0, 0} for the others
+  /// Compares every field.
   friend constexpr bool operator==(const kind_info&, const kind_info&) = default;
 };
 
@@ -53,6 +57,8 @@ struct checked_value {
   std::uint16_t score_index; ///< for a score: the score minus the scale's low end; 0 otherwise
 };
 
+/// Which kinds an engine accepts and what each kind's events carry (docs/architecture.md, "Kinds").
+/// Saved with the engine and compared by merge and load.
 class kind_registry {
  public:
   /// Per-customer state keeps a score offset in one byte (satisfaction), so scales have at most 255 points.
@@ -86,9 +92,13 @@ class kind_registry {
   /// A survey answer kind on another scale: kinds.set_scale(cxm::event_kind::csat_answer, {1, 7}).
   kind_registry& set_scale(event_kind kind, score_scale scale) { return set(kind, value_kind::score, scale); }
 
+  /// Number of host kinds declared.
   [[nodiscard]] constexpr unsigned host_kinds() const noexcept { return host_kinds_; }
+  /// Built-in plus host kinds.
   [[nodiscard]] constexpr std::size_t kinds_in_use() const noexcept { return builtin_kind_count + host_kinds_; }
+  /// Whether `k` is accepted.
   [[nodiscard]] constexpr bool in_use(event_kind k) const noexcept { return static_cast<std::size_t>(k) < kinds_in_use(); }
+  /// What kind `k`'s events carry.
   [[nodiscard]] constexpr const kind_info& operator[](event_kind k) const noexcept {
     return info_[static_cast<std::size_t>(k) % max_event_kinds];
   }
@@ -148,6 +158,7 @@ class kind_registry {
     for (std::size_t k = 0; k < max_event_kinds; ++k) check_info(static_cast<event_kind>(k), info_[k]);
   }
 
+  /// Compares every entry and the host kinds in use.
   friend constexpr bool operator==(const kind_registry&, const kind_registry&) = default;
 
   /// The first difference from `other`, in words ("csat_answer: scale 1..5 vs 1..7"); empty when equal.
@@ -166,6 +177,7 @@ class kind_registry {
     return {};
   }
 
+  /// Writes the host kind count, then every kind's value kind and scale.
   void save(io::writer& w) const {
     w.u8(static_cast<std::uint8_t>(host_kinds_));
     w.u8(static_cast<std::uint8_t>(max_event_kinds));
@@ -175,6 +187,7 @@ class kind_registry {
       w.i32(info.scale.high);
     }
   }
+  /// Reads a registry written by save and validates it; throws cxm::format_error naming the failed check.
   static kind_registry load(io::reader& r) {
     kind_registry out;
     out.host_kinds_ = r.u8("kind_registry: host kinds");

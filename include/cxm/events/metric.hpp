@@ -1,49 +1,50 @@
 #pragma once
-// The metric protocols: what a metric provides to be hosted by the engine (stream/engine.hpp), for
-// metrics written inside cxm and outside it alike. docs/guide/custom-metrics.md walks through one of
-// each kind; this header is the reference.
-//
-// A metric is a VALUE built with its parameters (a half-life, a threshold, a satisfied set) and handed
-// to the engine. Three kinds:
-//
-//   per-customer metric: its `state` lives in every customer's record.
-//     using state = ...;                          trivially copyable; value-initialised = no events yet
-//     static constexpr std::string_view id;       stable name, part of the saved engine
-//     static constexpr std::uint16_t version;     format version of its state (and parameters)
-//     kind_set listens (static constexpr member, or a const member function)
-//     void on(state&, const observation&, const Context&) const;   Context: see customer_context
-//     void merge(state&, const state&) const;    commutative: "latest" decided by event time
-//     void save(const state&, io::writer&) const;
-//     state load(io::reader&, std::uint16_t version) const;   validates every field
-//   optional:
-//     using depends_on = metric_list<OtherPerCustomerMetric, ...>;  read through the context
-//     template <class Self, class V> static void parameters(Self& self, V& visit);  visit("name", self.field)...
-//     void configure(const kind_registry&);       engine-wide facts (scales) before first use; may throw
-//     auto result(const state&, const Context&) const;   the customer's figures as of context.as_of()
-//     bool saturated(const state&) const;        a narrow counter reached its maximum
-//     static constexpr bool exact_only_when_partitioned = true;  see "exact merges" below
-//
-//   global metric: one state for all customers.
-//     using state = ...;    an accumulator: merge(const state&), ==, save(writer&), static load(reader&)
-//     id, version, listens, on(state&, const observation&, const Context&) const as above
-//     state make() const;                         an empty state with the metric's parameters
-//     auto result(const state&, const report_context&) const;   its figures in the report
-//   optional: depends_on (per-customer metrics it reads), parameters, configure.
-//
-//   report-time metric: no state; its figures are computed from the whole customer table at report
-//   time (one pass, plus at most a sort).
-//     id, version, optional depends_on / parameters / configure;
-//     auto result(const ReportContext&) const;   ReportContext: as_of(), kinds(), for_each_customer(f)
-//
-// Order of updates within one event: the per-customer metrics in record order (every metric after the
-// metrics it depends on), then the global metrics in the order they were composed. A metric's context
-// exposes only the sub-states it declared in depends_on (a compile-time error otherwise), already
-// updated with the current event, plus `created()` (whether this event created the customer's record).
-//
-// Exact merges: parallel_ingest partitions events by customer, so every customer lives in one part.
-// A per-customer metric whose merge is exact only then (distinct purchase periods, say) declares
-// `exact_only_when_partitioned`; an engine merge that meets a customer on both sides counts it, and
-// the report shows that count (customers_merged_from_both_sides), so that it is never silently wrong.
+/// \file
+/// The metric protocols: what a metric provides to be hosted by the engine (stream/engine.hpp), for
+/// metrics written inside cxm and outside it alike. docs/guide/custom-metrics.md walks through one of
+/// each kind; this header is the reference.
+///
+/// A metric is a VALUE built with its parameters (a half-life, a threshold, a satisfied set) and handed
+/// to the engine. Three kinds:
+///
+///   per-customer metric: its `state` lives in every customer's record.
+///     using state = ...;                          trivially copyable; value-initialised = no events yet
+///     static constexpr std::string_view id;       stable name, part of the saved engine
+///     static constexpr std::uint16_t version;     format version of its state (and parameters)
+///     kind_set listens (static constexpr member, or a const member function)
+///     void on(state&, const observation&, const Context&) const;   Context: see customer_context
+///     void merge(state&, const state&) const;    commutative: "latest" decided by event time
+///     void save(const state&, io::writer&) const;
+///     state load(io::reader&, std::uint16_t version) const;   validates every field
+///   optional:
+///     using depends_on = metric_list<OtherPerCustomerMetric, ...>;  read through the context
+///     template <class Self, class V> static void parameters(Self& self, V& visit);  visit("name", self.field)...
+///     void configure(const kind_registry&);       engine-wide facts (scales) before first use; may throw
+///     auto result(const state&, const Context&) const;   the customer's figures as of context.as_of()
+///     bool saturated(const state&) const;        a narrow counter reached its maximum
+///     static constexpr bool exact_only_when_partitioned = true;  see "exact merges" below
+///
+///   global metric: one state for all customers.
+///     using state = ...;    an accumulator: merge(const state&), ==, save(writer&), static load(reader&)
+///     id, version, listens, on(state&, const observation&, const Context&) const as above
+///     state make() const;                         an empty state with the metric's parameters
+///     auto result(const state&, const report_context&) const;   its figures in the report
+///   optional: depends_on (per-customer metrics it reads), parameters, configure.
+///
+///   report-time metric: no state; its figures are computed from the whole customer table at report
+///   time (one pass, plus at most a sort).
+///     id, version, optional depends_on / parameters / configure;
+///     auto result(const ReportContext&) const;   ReportContext: as_of(), kinds(), for_each_customer(f)
+///
+/// Order of updates within one event: the per-customer metrics in record order (every metric after the
+/// metrics it depends on), then the global metrics in the order they were composed. A metric's context
+/// exposes only the sub-states it declared in depends_on (a compile-time error otherwise), already
+/// updated with the current event, plus `created()` (whether this event created the customer's record).
+///
+/// Exact merges: parallel_ingest partitions events by customer, so every customer lives in one part.
+/// A per-customer metric whose merge is exact only then (distinct purchase periods, say) declares
+/// `exact_only_when_partitioned`; an engine merge that meets a customer on both sides counts it, and
+/// the report shows that count (customers_merged_from_both_sides), so that it is never silently wrong.
 
 #include <algorithm>
 #include <array>
@@ -78,10 +79,12 @@ namespace cxm {
 ///   cxm::metric_list{cxm::nps_answers{}, cxm::csat_answers{{3, 4, 5}}}
 template <class... Metrics>
 struct metric_list {
-  std::tuple<Metrics...> metrics;
+  std::tuple<Metrics...> metrics;  ///< the instances, with their parameters
   constexpr metric_list() = default;
+  /// The list of these instances.
   constexpr explicit metric_list(Metrics... m) : metrics(std::move(m)...) {}
 };
+/// Deduction: metric_list{m1, m2, ...}.
 template <class... Metrics>
 metric_list(Metrics...) -> metric_list<Metrics...>;
 
@@ -164,16 +167,20 @@ struct concat<metric_list<A...>, metric_list<B...>, Rest...> {
 /// dependencies of global metrics `G...`: each metric after the ones it depends on, each once.
 template <class Globals, class PerCustomer>
 struct record_metrics;
+/// The record's metrics: `type` is a metric_list of C... and the global metrics' dependencies,
+/// closed under depends_on.
 template <class... G, class... C>
 struct record_metrics<metric_list<G...>, metric_list<C...>> {
+  /// The per-customer metrics the global metrics depend on.
   using global_dependencies = typename detail::concat<typename detail::dependencies_of<G>::type...>::type;
   template <class List>
   struct close;
+  /// C... and D..., closed under depends_on.
   template <class... D>
   struct close<metric_list<D...>> {
-    using type = typename detail::closure<metric_list<>, C..., D...>::type;
+    using type = typename detail::closure<metric_list<>, C..., D...>::type;  ///< the closure
   };
-  using type = typename close<global_dependencies>::type;
+  using type = typename close<global_dependencies>::type;  ///< the per-customer metrics of the record, in update order
 };
 
 // --- parameters ---------------------------------------------------------------------------------------
@@ -406,6 +413,7 @@ void check_same_parameters(const M& mine, const M& theirs, std::string_view acti
   }
 }
 
+/// Writes the parameters of `m` (none when it declares none), as compared on load.
 template <class M>
 void save_parameters(const M& m, io::writer& w) {
   detail::parameter_saver saver{w};
@@ -523,6 +531,7 @@ consteval bool check_global_metric() {
 template <class Record, class... Deps>
 class customer_context {
  public:
+  /// The context of one update or result, over `record`.
   constexpr customer_context(const Record& record, bool created, const kind_registry& kinds, timestamp as_of) noexcept
       : record_(&record), created_(created), kinds_(&kinds), as_of_(as_of) {}
 
@@ -534,6 +543,7 @@ class customer_context {
   }
   /// Whether the current event created the customer's record (its first event ever in this engine).
   [[nodiscard]] constexpr bool created() const noexcept { return created_; }
+  /// The engine's kind registry.
   [[nodiscard]] constexpr const kind_registry& kinds() const noexcept { return *kinds_; }
   /// The time of the current event (updates) or the evaluation time (per-customer results).
   [[nodiscard]] constexpr timestamp as_of() const noexcept { return as_of_; }

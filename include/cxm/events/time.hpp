@@ -1,24 +1,25 @@
 #pragma once
-// Time in cxm: std::chrono, UTC, millisecond resolution at the input; calendar periods (day, ISO week,
-// month, quarter, year) from the C++20 calendar types.
-//
-// Three ranges:
-//  - a timestamp is any int64 count of milliseconds since 1970 (timestamp::min() .. timestamp::max(),
-//    about ±292 million years). Adding or taking a bound from a time goes through saturating_add and
-//    saturating_sub, which clamp to that range instead of overflowing;
-//  - the representable range [1970-01-01T00:00:00Z, 2106-02-07T06:28:15.999Z] (earliest_time,
-//    latest_time): per-customer state keeps times as unsigned 32-bit seconds since 1970
-//    (docs/architecture.md, "customer record"), so the engine rejects an event outside it with
-//    rejection_reason::time_out_of_range rather than wrapping it silently;
-//  - the calendar range, the years -32766 .. 32766 (earliest_period_time, latest_period_time): the
-//    times whose periods can be started, ended and labelled. The calendar types are specified only for
-//    std::chrono::year's range, -32767 .. 32767; one year of margin at each end keeps every period of
-//    a time in the calendar range, and the first instant after it (the end of a year, the Monday after
-//    an ISO week), inside that range. Windows (events/window.hpp) hold only periods of this range.
-//
-// period_of(t, unit) is exact for every timestamp. A period's start(), end() and to_string() are exact
-// for the periods of the calendar range (in_period_range(p)); outside it start() and end() saturate to
-// timestamp::min() or timestamp::max() and to_string() names the raw index, never overflowing.
+/// \file
+/// Time in cxm: std::chrono, UTC, millisecond resolution at the input; calendar periods (day, ISO week,
+/// month, quarter, year) from the C++20 calendar types.
+///
+/// Three ranges:
+///  - a timestamp is any int64 count of milliseconds since 1970 (timestamp::min() .. timestamp::max(),
+///    about ±292 million years). Adding or taking a bound from a time goes through saturating_add and
+///    saturating_sub, which clamp to that range instead of overflowing;
+///  - the representable range [1970-01-01T00:00:00Z, 2106-02-07T06:28:15.999Z] (earliest_time,
+///    latest_time): per-customer state keeps times as unsigned 32-bit seconds since 1970
+///    (docs/architecture.md, "customer record"), so the engine rejects an event outside it with
+///    rejection_reason::time_out_of_range rather than wrapping it silently;
+///  - the calendar range, the years -32766 .. 32766 (earliest_period_time, latest_period_time): the
+///    times whose periods can be started, ended and labelled. The calendar types are specified only for
+///    std::chrono::year's range, -32767 .. 32767; one year of margin at each end keeps every period of
+///    a time in the calendar range, and the first instant after it (the end of a year, the Monday after
+///    an ISO week), inside that range. Windows (events/window.hpp) hold only periods of this range.
+///
+/// period_of(t, unit) is exact for every timestamp. A period's start(), end() and to_string() are exact
+/// for the periods of the calendar range (in_period_range(p)); outside it start() and end() saturate to
+/// timestamp::min() or timestamp::max() and to_string() names the raw index, never overflowing.
 
 #include <array>
 #include <chrono>
@@ -38,11 +39,15 @@
 
 namespace cxm {
 
+/// A time: milliseconds since 1970, UTC.
 using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 
+/// The first time an engine accepts: 1970-01-01T00:00:00.000Z.
 inline constexpr timestamp earliest_time{std::chrono::milliseconds{0}};
+/// The last time an engine accepts: 2106-02-07T06:28:15.999Z (32-bit seconds).
 inline constexpr timestamp latest_time{std::chrono::milliseconds{std::int64_t{0xFFFFFFFF} * 1000 + 999}};
 
+/// Whether `t` is in earliest_time .. latest_time.
 constexpr bool representable(timestamp t) noexcept { return t >= earliest_time && t <= latest_time; }
 
 /// `t + d`, or timestamp::max() / timestamp::min() when the exact sum is beyond the int64 milliseconds
@@ -68,6 +73,7 @@ constexpr timestamp saturating_sub(timestamp t, std::chrono::milliseconds d) noe
 /// The calendar range: -32766-01-01T00:00:00.000Z .. 32766-12-31T23:59:59.999Z (see the top of the file).
 inline constexpr timestamp earliest_period_time =
     std::chrono::sys_days{std::chrono::year{-32766} / std::chrono::January / 1};
+/// The last instant of the calendar range: 32766-12-31T23:59:59.999Z.
 inline constexpr timestamp latest_period_time =
     std::chrono::sys_days{std::chrono::year{32767} / std::chrono::January / 1} - std::chrono::milliseconds{1};
 
@@ -79,6 +85,7 @@ constexpr bool in_period_range(timestamp t) noexcept { return t >= earliest_peri
 constexpr std::uint32_t to_seconds32(timestamp t) noexcept {
   return static_cast<std::uint32_t>(static_cast<std::uint64_t>(t.time_since_epoch().count()) / 1000u);
 }
+/// Seconds since 1970 (as to_seconds32 gives) back to a timestamp.
 constexpr timestamp from_seconds32(std::uint32_t s) noexcept {
   return timestamp{std::chrono::seconds{s}};
 }
@@ -92,8 +99,9 @@ constexpr timestamp to_timestamp(std::chrono::sys_time<Duration> t) noexcept {
 /// Milliseconds since 1970 as a timestamp (hosts with integer timestamps).
 constexpr timestamp from_unix_ms(std::int64_t ms) noexcept { return timestamp{std::chrono::milliseconds{ms}}; }
 
+/// A calendar period, UTC. The numbering is part of the state format.
 enum class period_unit : std::uint8_t { day = 0, iso_week = 1, month = 2, quarter = 3, year = 4 };
-inline constexpr std::size_t period_unit_count = 5;
+inline constexpr std::size_t period_unit_count = 5;  ///< number of period units
 
 /// "day", "iso_week", "month", "quarter", "year"; "unknown" for any other value.
 constexpr std::string_view to_string(period_unit unit) noexcept {
@@ -120,9 +128,10 @@ inline constexpr std::int64_t months_per_400_years = 4'800;
 /// One calendar period: its unit and its index counted from the period holding 1970-01-01
 /// (ISO weeks from Monday 1969-12-29).
 struct period {
-  period_unit unit = period_unit::day;
-  std::int64_t index = 0;
+  period_unit unit = period_unit::day;  ///< the period's unit
+  std::int64_t index = 0;  ///< periods since the one holding 1970-01-01
 
+  /// Orders by unit, then index.
   friend constexpr auto operator<=>(const period&, const period&) = default;
 
   /// The first instant of the period: exact from first_period(unit) to last_period(unit).next();
@@ -133,7 +142,7 @@ struct period {
   [[nodiscard]] constexpr timestamp end() const noexcept;
   /// index ± 1: the caller keeps the index off the int64 limits (any period of the calendar range is).
   [[nodiscard]] constexpr period next() const noexcept { return {unit, index + 1}; }
-  [[nodiscard]] constexpr period previous() const noexcept { return {unit, index - 1}; }
+  [[nodiscard]] constexpr period previous() const noexcept { return {unit, index - 1}; }  ///< index − 1
 
   /// "2026-11-23", "2026-W48", "2026-11", "2026-Q4", "2026"; outside the calendar range,
   /// "month period 9223372036854775807 (outside the calendar range)".

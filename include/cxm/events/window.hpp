@@ -1,16 +1,17 @@
 #pragma once
-// Windows over any accumulator A: a tumbling window keeps one A per calendar period (NPS by month,
-// CSAT by ISO week, ...); a sliding window over the last N periods is the merge of their buckets.
-// An event lands in the period of its own time, so out-of-order input gives the same state as sorted
-// input. An optional bound on lateness rejects (and counts) events older than the latest time seen
-// minus the bound: that bound makes the result depend on arrival order, by design.
-//
-// Times: a window holds the periods of the calendar range of events/time.hpp (the years -32766 ..
-// 32766, earliest_period_time .. latest_period_time), so that every bucket's period can be started,
-// ended and labelled. add_at rejects a time outside it as bad input (rejection_reason::
-// time_out_of_range, through the policy passed last, else cxm::invalid_event); bucket_at throws
-// cxm::invalid_event. The lateness bound is any count of milliseconds >= 0: the earliest accepted time
-// is saturating_sub(watermark, bound), never an overflow. load checks the same ranges.
+/// \file
+/// Windows over any accumulator A: a tumbling window keeps one A per calendar period (NPS by month,
+/// CSAT by ISO week, ...); a sliding window over the last N periods is the merge of their buckets.
+/// An event lands in the period of its own time, so out-of-order input gives the same state as sorted
+/// input. An optional bound on lateness rejects (and counts) events older than the latest time seen
+/// minus the bound: that bound makes the result depend on arrival order, by design.
+///
+/// Times: a window holds the periods of the calendar range of events/time.hpp (the years -32766 ..
+/// 32766, earliest_period_time .. latest_period_time), so that every bucket's period can be started,
+/// ended and labelled. add_at rejects a time outside it as bad input (rejection_reason::
+/// time_out_of_range, through the policy passed last, else cxm::invalid_event); bucket_at throws
+/// cxm::invalid_event. The lateness bound is any count of milliseconds >= 0: the earliest accepted time
+/// is saturating_sub(watermark, bound), never an overflow. load checks the same ranges.
 
 #include <algorithm>
 #include <chrono>
@@ -38,21 +39,33 @@ namespace cxm {
 /// An observation with its time: the input of a window.
 template <class X>
 struct timed {
-  timestamp time;
-  X value;
+  timestamp time;  ///< when it happened
+  X value;  ///< what is added
 };
 
+/// A tumbling window: one accumulator `A` per calendar period, the period of each observation's own time.
+/// Input: timed<X> (add) or a time and A::add's arguments (add_at). Result: every period with data,
+/// oldest first, and the count rejected as too late. Parameters: the period unit, the prototype A
+/// (its parameters) and an optional lateness bound. Per add: a binary search over the P periods with
+/// data, plus an O(P) insertion for a new period; memory: one A per period with data. Mergeable bucket
+/// by bucket, order-free without a lateness bound. Not synchronised (docs/architecture.md,
+/// "Thread safety"). See the top of this header and docs/architecture.md, "Windows".
 template <class A>
 class tumbling {
  public:
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("tmbl");
+  /// Version of the payload's layout (docs/state-format.md).
   static constexpr std::uint16_t format_version = 1;
+  /// The result of one bucket.
   using bucket_result = decltype(std::declval<const A&>().result());
 
+  /// One period with data.
   struct period_result {
-    period when;
-    bucket_result result;
+    period when;  ///< the period
+    bucket_result result;  ///< its bucket's result
   };
+  /// The result: every period with data, and the too-late count.
   struct result_type {
     std::vector<period_result> periods;  ///< every period with data, oldest first
     std::uint64_t too_late;              ///< observations rejected by the lateness bound
@@ -65,8 +78,10 @@ class tumbling {
     if (max_lateness_ && max_lateness_->count() < 0) throw std::invalid_argument("tumbling: negative max_lateness");
   }
 
-  [[nodiscard]] period_unit unit() const noexcept { return unit_; }
+  [[nodiscard]] period_unit unit() const noexcept { return unit_; }  ///< the period unit
+  /// The lateness bound; empty: none.
   [[nodiscard]] std::optional<std::chrono::milliseconds> max_lateness() const noexcept { return max_lateness_; }
+  /// The latest time folded in; empty before the first.
   [[nodiscard]] std::optional<timestamp> watermark() const noexcept { return watermark_; }
 
   /// Whether an observation at `t` is within the lateness bound (always, without a bound or before
@@ -126,6 +141,7 @@ class tumbling {
     return true;
   }
 
+  /// add_at(x.time, x.value).
   template <class X>
   bool add(const timed<X>& x) {
     return add_at(x.time, x.value);
@@ -169,6 +185,7 @@ class tumbling {
     return out;
   }
 
+  /// Every period with data, oldest first, and the too-late count.
   [[nodiscard]] result_type result() const {
     result_type r{{}, too_late_};
     r.periods.reserve(buckets_.size());
@@ -176,8 +193,9 @@ class tumbling {
     return r;
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return buckets_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return buckets_.size(); }  ///< number of periods with data
 
+  /// Writes the payload (docs/state-format.md).
   void save(io::writer& w) const {
     w.u32(A::type_tag);
     w.u16(A::format_version);
@@ -194,6 +212,7 @@ class tumbling {
     }
   }
 
+  /// Reads a payload written by save; throws cxm::format_error naming the failed check.
   static tumbling load(io::reader& r) {
     if (r.u32("tumbling: bucket type") != A::type_tag) io::reader::fail("tumbling: buckets of another type");
     const auto inner_version = r.u16("tumbling: bucket format version");
@@ -240,6 +259,7 @@ class tumbling {
     return out;
   }
 
+  /// Compares the whole state: unit, bound, prototype, buckets, watermark and too-late count.
   friend bool operator==(const tumbling& a, const tumbling& b) {
     return a.unit_ == b.unit_ && a.max_lateness_ == b.max_lateness_ && a.watermark_ == b.watermark_ &&
            a.too_late_ == b.too_late_ && a.prototype_ == b.prototype_ && a.buckets_ == b.buckets_;

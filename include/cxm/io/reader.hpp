@@ -1,6 +1,7 @@
 #pragma once
-// Reads the fields of a state payload. Every read is bounds-checked; every failure throws
-// cxm::format_error naming what was being read. It never reads outside the span it was given.
+/// \file
+/// Reads the fields of a state payload. Every read is bounds-checked; every failure throws
+/// cxm::format_error naming what was being read. It never reads outside the span it was given.
 
 #include <algorithm>
 #include <bit>
@@ -16,6 +17,8 @@
 
 namespace cxm::io {
 
+/// Reads the fields of a payload, little-endian; every read is bounds-checked and a failure throws
+/// cxm::format_error naming `what` was being read.
 class reader {
  public:
   /// `payload`: the bytes to read; `format_version`: the version the image was written with, so that
@@ -23,16 +26,21 @@ class reader {
   explicit reader(std::span<const std::byte> payload, std::uint16_t format_version = 1) noexcept
       : data_(payload), version_(format_version) {}
 
+  /// The version the image was written with.
   [[nodiscard]] std::uint16_t format_version() const noexcept { return version_; }
-  [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }  ///< bytes not read yet
 
+  /// Reads an unsigned integer of 8, 16, 32 or 64 bits (u8 .. u64), or a two's-complement one (i32, i64).
   std::uint8_t u8(std::string_view what) { return get_unsigned<std::uint8_t>(what); }
-  std::uint16_t u16(std::string_view what) { return get_unsigned<std::uint16_t>(what); }
-  std::uint32_t u32(std::string_view what) { return get_unsigned<std::uint32_t>(what); }
-  std::uint64_t u64(std::string_view what) { return get_unsigned<std::uint64_t>(what); }
+  std::uint16_t u16(std::string_view what) { return get_unsigned<std::uint16_t>(what); }  ///< see u8
+  std::uint32_t u32(std::string_view what) { return get_unsigned<std::uint32_t>(what); }  ///< see u8
+  std::uint64_t u64(std::string_view what) { return get_unsigned<std::uint64_t>(what); }  ///< see u8
+  /// See u8.
   std::int32_t i32(std::string_view what) { return static_cast<std::int32_t>(get_unsigned<std::uint32_t>(what)); }
+  /// See u8.
   std::int64_t i64(std::string_view what) { return static_cast<std::int64_t>(get_unsigned<std::uint64_t>(what)); }
 
+  /// A byte that must be 0 or 1.
   bool boolean(std::string_view what) {
     const auto v = u8(what);
     if (v > 1) fail(std::string(what) + " is " + std::to_string(v) + ", not 0 or 1");
@@ -65,6 +73,7 @@ class reader {
     return static_cast<std::size_t>(n);
   }
 
+  /// The next `n` bytes, as a view into the payload.
   std::span<const std::byte> raw(std::size_t n, std::string_view what) {
     need(n, what);
     auto out = data_.subspan(pos_, n);
@@ -79,6 +88,7 @@ class reader {
     const auto bytes = raw(n, bytes_what);
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
   }
+  /// A string written by writer::string, copied.
   std::string string(std::string_view what) { return std::string(string_view(what, what)); }
 
   /// Every payload byte must have been read.
@@ -86,6 +96,7 @@ class reader {
     if (remaining() != 0) fail(std::string(what) + ": " + std::to_string(remaining()) + " unread bytes after the state");
   }
 
+  /// Throws cxm::format_error with `message`.
   [[noreturn]] static void fail(const std::string& message) { throw format_error(message); }
 
  private:

@@ -1,12 +1,13 @@
 #pragma once
-// The framed binary state format (docs/state-format.md):
-//   offset 0   4 bytes  magic "CXMS"
-//   offset 4   u16      format version of the payload's type
-//   offset 6   u32      type tag (fourcc of the accumulator)
-//   offset 10  u64      payload length
-//   offset 18  payload
-//   end - 4    u32      CRC-32 (Boost.CRC, the zip polynomial) of every byte before it
-// All integers little-endian.
+/// \file
+/// The framed binary state format (docs/state-format.md):
+///   offset 0   4 bytes  magic "CXMS"
+///   offset 4   u16      format version of the payload's type
+///   offset 6   u32      type tag (fourcc of the accumulator)
+///   offset 10  u64      payload length
+///   offset 18  payload
+///   end - 4    u32      CRC-32 (Boost.CRC, the zip polynomial) of every byte before it
+/// All integers little-endian.
 
 #include <array>
 #include <cstddef>
@@ -25,9 +26,10 @@
 
 namespace cxm::io {
 
+/// The first four bytes of a framed image: "CXMS".
 inline constexpr std::array<std::byte, 4> state_magic{std::byte{'C'}, std::byte{'X'}, std::byte{'M'}, std::byte{'S'}};
-inline constexpr std::size_t state_header_size = 18;
-inline constexpr std::size_t state_trailer_size = 4;
+inline constexpr std::size_t state_header_size = 18;  ///< magic, version, tag, length (docs/state-format.md)
+inline constexpr std::size_t state_trailer_size = 4;  ///< the CRC-32
 
 /// A type that can be written in the framed format.
 template <class A>
@@ -38,12 +40,14 @@ concept saveable = requires(const A ca, writer& w, reader& r) {
   { A::format_version } -> std::convertible_to<std::uint16_t>;
 };
 
+/// The CRC-32 of zip and zlib (Boost.CRC's crc_32_type) of `bytes`.
 inline std::uint32_t crc32(std::span<const std::byte> bytes) noexcept {
   boost::crc_32_type crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
 }
 
+/// A type tag as text, for messages (fourcc("nps ") reads "nps").
 inline std::string tag_name(std::uint32_t tag) {
   std::string out;
   for (int i = 0; i < 4; ++i) {

@@ -1,10 +1,11 @@
 #pragma once
-// The customer table: one record per customer, keyed by customer id, so that an event costs one hash
-// lookup whatever the number of per-customer metrics. The record is a struct of the metrics'
-// sub-states (customer_record<activity, spend, ...>). The map is a template parameter; the default is
-// dense_customer_map (records in insertion order on huge pages, an 8-byte-slot index, prefetch hints
-// for the engine's bulk add); flat_customer_map (boost::unordered_flat_map) is the alternative. Both
-// hash transparently, so a string id is looked up as a std::string_view without allocating.
+/// \file
+/// The customer table: one record per customer, keyed by customer id, so that an event costs one hash
+/// lookup whatever the number of per-customer metrics. The record is a struct of the metrics'
+/// sub-states (customer_record<activity, spend, ...>). The map is a template parameter; the default is
+/// dense_customer_map (records in insertion order on huge pages, an 8-byte-slot index, prefetch hints
+/// for the engine's bulk add); flat_customer_map (boost::unordered_flat_map) is the alternative. Both
+/// hash transparently, so a string id is looked up as a std::string_view without allocating.
 
 #include <algorithm>
 #include <bit>
@@ -21,7 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include <boost/version.hpp>
+#if BOOST_VERSION >= 108100
 #include <boost/unordered/unordered_flat_map.hpp>
+#endif
 
 #include "cxm/core/huge_page_allocator.hpp"
 #include "cxm/events/metric.hpp"
@@ -48,17 +52,21 @@ struct record_base<std::index_sequence<I...>, Metrics...> : record_slot<I, typen
 /// the padding their alignment needs (docs/architecture.md, "customer record").
 template <class... Metrics>
 struct customer_record : detail::record_base<std::index_sequence_for<Metrics...>, Metrics...> {
+  /// The position of `Metric`'s sub-state in the record.
   template <class Metric>
   static constexpr std::size_t index = detail::index_of<Metric, Metrics...>();
 
+  /// The sub-state of `Metric`.
   template <class Metric>
   [[nodiscard]] typename Metric::state& get() noexcept {
     return static_cast<detail::record_slot<index<Metric>, typename Metric::state>&>(*this).value;
   }
+  /// The sub-state of `Metric`, read-only.
   template <class Metric>
   [[nodiscard]] const typename Metric::state& get() const noexcept {
     return static_cast<const detail::record_slot<index<Metric>, typename Metric::state>&>(*this).value;
   }
+  /// Compares every sub-state.
   friend bool operator==(const customer_record& a, const customer_record& b) {
     return ((a.template get<Metrics>() == b.template get<Metrics>()) && ...);
   }
@@ -66,22 +74,38 @@ struct customer_record : detail::record_base<std::index_sequence_for<Metrics...>
 
 /// An alternative map (the Map template parameter): boost::unordered_flat_map with the id's transparent
 /// hash and equality, on an allocator that asks for transparent huge pages once the table outgrows 2 MiB.
+/// Needs boost::unordered_flat_map, new in Boost 1.81; with an older Boost (cxm's floor is 1.74)
+/// flat_customer_map is still declared, and a table using it fails to compile with that message.
+#if BOOST_VERSION >= 108100
 template <class Id, class Record>
 using flat_customer_map =
     boost::unordered_flat_map<Id, Record, typename customer_id_traits<Id>::hash, typename customer_id_traits<Id>::equal,
                               huge_page_allocator<std::pair<const Id, Record>>>;
+#else
+namespace detail {
+template <class Id, class Record>
+struct flat_customer_map_needs_boost_1_81 {
+  static_assert(sizeof(Id) == 0 && sizeof(Record) == 0,
+                "cxm::flat_customer_map needs boost::unordered_flat_map, Boost >= 1.81 (BOOST_VERSION >= 108100); "
+                "this Boost is older: use cxm::dense_customer_map, the default map");
+};
+}  // namespace detail
+template <class Id, class Record>
+using flat_customer_map = detail::flat_customer_map_needs_boost_1_81<Id, Record>;
+#endif
 
 
 /// dense_record_map with the id's transparent hash and equality, on huge pages: the default map.
 template <class Id, class Record>
 using dense_customer_map = dense_record_map<Id, Record>;
 
+/// The customer table: `Map<Id, Record>` behind one interface (docs/architecture.md, "The customer table").
 template <class Id, class Record, template <class, class> class Map = dense_customer_map>
 class customer_table {
  public:
-  using id_type = Id;
-  using record_type = Record;
-  using map_type = Map<Id, Record>;
+  using id_type = Id;  ///< the customer id type
+  using record_type = Record;  ///< the per-customer record
+  using map_type = Map<Id, Record>;  ///< the map holding the records
 
   /// The record of `key`, created empty on first sight. One lookup for a known customer.
   template <class Key>
@@ -106,11 +130,13 @@ class customer_table {
   void prefetch_slot(const Key& key) const noexcept {
     if constexpr (prefetches) map_.prefetch_slot(lookup_key(key));
   }
+  /// Hints that the record of `key` will be read soon (after prefetch_slot).
   template <class Key>
   void prefetch_record(const Key& key) const noexcept {
     if constexpr (prefetches) map_.prefetch_record(lookup_key(key));
   }
 
+  /// The record of `key`, or nullptr for an unknown customer.
   template <class Key>
   [[nodiscard]] const Record* find(const Key& key) const {
     const auto it = map_.find(lookup_key(key));
@@ -131,12 +157,13 @@ class customer_table {
     return map_.erase(lookup_key(key)) != 0;
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
-  void reserve(std::size_t customers) { map_.reserve(customers); }
-  [[nodiscard]] auto begin() const { return map_.begin(); }
-  [[nodiscard]] auto end() const { return map_.end(); }
-  [[nodiscard]] const map_type& map() const noexcept { return map_; }
+  [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }  ///< number of customers
+  void reserve(std::size_t customers) { map_.reserve(customers); }  ///< room for `customers` customers
+  [[nodiscard]] auto begin() const { return map_.begin(); }  ///< (id, record) pairs, in the map's order
+  [[nodiscard]] auto end() const { return map_.end(); }  ///< end of the pairs
+  [[nodiscard]] const map_type& map() const noexcept { return map_; }  ///< the underlying map
 
+  /// Same customers with equal records, whatever the order.
   friend bool operator==(const customer_table& a, const customer_table& b) { return a.map_ == b.map_; }
 
  private:

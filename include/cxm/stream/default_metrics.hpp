@@ -1,7 +1,8 @@
 #pragma once
-// The metrics an engine is composed of when none are named: `cxm::engine<>` is
-// engine<std::uint64_t, default_global_metrics, default_customer_metrics>. Nothing else distinguishes
-// them from a host's own metrics (docs/guide/custom-metrics.md).
+/// \file
+/// The metrics an engine is composed of when none are named: `cxm::engine<>` is
+/// engine<std::uint64_t, default_global_metrics, default_customer_metrics>. Nothing else distinguishes
+/// them from a host's own metrics (docs/guide/custom-metrics.md).
 
 #include "cxm/events/customer_metrics.hpp"
 #include "cxm/events/metric.hpp"

@@ -1,5 +1,6 @@
 #pragma once
-// dense_record_map: the customer table's default map (docs/architecture.md, "customer table").
+/// \file
+/// dense_record_map: the customer table's default map (docs/architecture.md, "customer table").
 
 #include <algorithm>
 #include <bit>
@@ -14,6 +15,10 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cxm/core/huge_page_allocator.hpp"
 #include "cxm/stream/customer_id.hpp"
@@ -39,13 +44,13 @@ template <class Id, class Record, class Hash = typename customer_id_traits<Id>::
           class Allocator = huge_page_allocator<std::pair<const Id, Record>>>
 class dense_record_map {
  public:
-  using key_type = Id;
-  using mapped_type = Record;
-  using value_type = std::pair<const Id, Record>;
-  using size_type = std::size_t;
-  using hasher = Hash;
-  using key_equal = Equal;
-  using allocator_type = Allocator;
+  using key_type = Id;  ///< the customer id
+  using mapped_type = Record;  ///< the record
+  using value_type = std::pair<const Id, Record>;  ///< an (id, record) pair
+  using size_type = std::size_t;  ///< sizes and counts
+  using hasher = Hash;  ///< the id's hash
+  using key_equal = Equal;  ///< the id's equality
+  using allocator_type = Allocator;  ///< allocates the blocks and the index
 
   static_assert(alignof(value_type) <= alignof(std::max_align_t), "dense_record_map: over-aligned records");
   /// Records per block: as many as fit in two huge pages, so that a block is allocated on huge pages
@@ -53,32 +58,37 @@ class dense_record_map {
   static constexpr std::size_t block_records =
       sizeof(value_type) <= 2 * huge_page_size ? 2 * huge_page_size / sizeof(value_type) : 1;
 
+  /// A forward iterator over the (id, record) pairs, in insertion order; Const: read-only.
   template <bool Const>
   class basic_iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = dense_record_map::value_type;
-    using difference_type = std::ptrdiff_t;
-    using reference = std::conditional_t<Const, const value_type&, value_type&>;
-    using pointer = std::conditional_t<Const, const value_type*, value_type*>;
+    using iterator_category = std::forward_iterator_tag;  ///< forward
+    using value_type = dense_record_map::value_type;  ///< an (id, record) pair
+    using difference_type = std::ptrdiff_t;  ///< distance between positions
+    using reference = std::conditional_t<Const, const value_type&, value_type&>;  ///< (const) value_type&
+    using pointer = std::conditional_t<Const, const value_type*, value_type*>;  ///< (const) value_type*
 
     basic_iterator() = default;
+    /// Converts an iterator to a const_iterator.
     template <bool OtherConst>
       requires(Const && !OtherConst)
     basic_iterator(const basic_iterator<OtherConst>& other) noexcept  // NOLINT: iterator -> const_iterator
         : map_(other.map_), index_(other.index_) {}
 
-    reference operator*() const noexcept { return map_->record_at(index_); }
-    pointer operator->() const noexcept { return &map_->record_at(index_); }
+    reference operator*() const noexcept { return map_->record_at(index_); }  ///< the pair
+    pointer operator->() const noexcept { return &map_->record_at(index_); }  ///< the pair
+    /// The next pair.
     basic_iterator& operator++() noexcept {
       ++index_;
       return *this;
     }
+    /// The next pair; returns the iterator before the step.
     basic_iterator operator++(int) noexcept {
       auto old = *this;
       ++index_;
       return old;
     }
+    /// Same position.
     friend bool operator==(const basic_iterator& a, const basic_iterator& b) noexcept { return a.index_ == b.index_; }
 
    private:
@@ -90,10 +100,11 @@ class dense_record_map {
     map_pointer map_ = nullptr;
     std::size_t index_ = 0;
   };
-  using iterator = basic_iterator<false>;
-  using const_iterator = basic_iterator<true>;
+  using iterator = basic_iterator<false>;  ///< read-write iterator
+  using const_iterator = basic_iterator<true>;  ///< read-only iterator
 
   dense_record_map() = default;
+  /// A copy: the same pairs, in the same order.
   dense_record_map(const dense_record_map& other) : hash_(other.hash_), equal_(other.equal_), alloc_(other.alloc_) {
     try {
       reserve(other.size_);
@@ -103,6 +114,7 @@ class dense_record_map {
       throw;
     }
   }
+  /// Takes the other's storage; the other is left empty.
   dense_record_map(dense_record_map&& other) noexcept
       : index_(std::exchange(other.index_, nullptr)),
         index_mask_(std::exchange(other.index_mask_, 0)),
@@ -116,6 +128,7 @@ class dense_record_map {
         alloc_(other.alloc_) {
     other.blocks_.clear();
   }
+  /// Copy assignment (copy, then swap).
   dense_record_map& operator=(const dense_record_map& other) {
     if (this != &other) {
       dense_record_map copy(other);
@@ -123,6 +136,7 @@ class dense_record_map {
     }
     return *this;
   }
+  /// Move assignment; the other is left empty.
   dense_record_map& operator=(dense_record_map&& other) noexcept {
     if (this != &other) {
       dense_record_map moved(std::move(other));
@@ -132,6 +146,7 @@ class dense_record_map {
   }
   ~dense_record_map() { release(); }
 
+  /// Exchanges the contents.
   void swap(dense_record_map& other) noexcept {
     using std::swap;
     swap(index_, other.index_);
@@ -146,24 +161,28 @@ class dense_record_map {
     swap(alloc_, other.alloc_);
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  [[nodiscard]] iterator begin() noexcept { return {this, 0}; }
-  [[nodiscard]] iterator end() noexcept { return {this, size_}; }
-  [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
-  [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }  ///< number of customers
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }  ///< whether size() == 0
+  [[nodiscard]] iterator begin() noexcept { return {this, 0}; }  ///< the first pair inserted
+  [[nodiscard]] iterator end() noexcept { return {this, size_}; }  ///< past the last pair
+  [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }  ///< the first pair inserted
+  [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }  ///< past the last pair
 
   /// Slots of the index (a power of two, or 0 before the first insertion).
   [[nodiscard]] std::size_t index_slots() const noexcept { return index_ == nullptr ? 0 : index_mask_ + 1; }
+  /// Bytes of one index slot.
+  static constexpr std::size_t slot_bytes = sizeof(std::uint64_t);
   /// Records allocated: the first block's capacity while it is the only one, else whole blocks.
   [[nodiscard]] std::size_t record_capacity() const noexcept {
     return blocks_.size() <= 1 ? first_block_capacity_ : blocks_.size() * block_records;
   }
 
+  /// The pair of `key`, or end().
   template <class Key>
   [[nodiscard]] iterator find(const Key& key) {
     return {this, find_record(key, mixed_hash(key))};
   }
+  /// The pair of `key`, or end().
   template <class Key>
   [[nodiscard]] const_iterator find(const Key& key) const {
     return {this, find_record(key, mixed_hash(key))};
@@ -176,7 +195,19 @@ class dense_record_map {
   [[gnu::always_inline]] inline Record& find_or_insert(const Key& key) {
     const std::uint64_t h = mixed_hash(key);
     if (index_ != nullptr) {
-      for (std::size_t pos = position(h);; pos = (pos + 1) & index_mask_) {
+      const std::size_t home = position(h);
+      // The usual case without a data-dependent branch: the key is in one of the window_slots slots
+      // from its home slot (at most half full: a miss of the window is rare), found by its tag.
+      if (home + window_slots <= index_mask_ + 1) [[likely]] {
+        const std::uint32_t matches = window_matches(home, tag(h));
+        if (matches != 0) [[likely]] {
+          value_type& v = slot_record(index_[home + static_cast<std::size_t>(std::countr_zero(matches))]);
+          if (equal_(v.first, key)) [[likely]] return v.second;
+        }
+      }
+      // Otherwise (a new key, a key further along its cluster, a tag shared by two keys, the window
+      // past the end of the index): the plain linear probe.
+      for (std::size_t pos = home;; pos = (pos + 1) & index_mask_) {
         const std::uint64_t slot = index_[pos];
         if (slot == 0) break;
         if (tag_of(slot) == tag(h)) {
@@ -188,6 +219,7 @@ class dense_record_map {
     return record_at(insert_new(h, Id(key))).second;
   }
 
+  /// The pair of `key` and false, or a new pair with a value-initialised record and true.
   std::pair<iterator, bool> try_emplace(const Id& key) {
     const std::uint64_t h = mixed_hash(key);
     const std::size_t found = find_record(key, h);
@@ -330,6 +362,26 @@ class dense_record_map {
   [[nodiscard]] std::size_t position(std::uint64_t h) const noexcept {
     return static_cast<std::size_t>(h >> index_shift_) & index_mask_;
   }
+  /// The slots find_or_insert compares at once, from the home slot on.
+  static constexpr std::size_t window_slots = 4;
+  /// Bit i set when the tag of slot pos + i is `t` (i < window_slots; the window is inside the index).
+  [[nodiscard]] std::uint32_t window_matches(std::size_t pos, std::uint32_t t) const noexcept {
+    const std::uint64_t* w = index_ + pos;
+#if defined(__SSE2__)
+    // The four high halves (the tags) side by side, compared in one instruction.
+    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+    const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2));
+    const __m128 tags = _mm_shuffle_ps(_mm_castsi128_ps(low), _mm_castsi128_ps(high), _MM_SHUFFLE(3, 1, 3, 1));
+    const __m128i equal = _mm_cmpeq_epi32(_mm_castps_si128(tags), _mm_set1_epi32(static_cast<int>(t)));
+    return static_cast<std::uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(equal)));
+#else
+    std::uint32_t matches = 0;
+    for (std::size_t i = 0; i < window_slots; ++i) {
+      matches |= static_cast<std::uint32_t>(tag_of(w[i]) == t) << i;
+    }
+    return matches;
+#endif
+  }
   /// Never 0, so that an occupied slot is never 0.
   static std::uint32_t tag(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h) | 1u; }
   static std::uint32_t tag_of(std::uint64_t slot) noexcept { return static_cast<std::uint32_t>(slot >> 32); }
@@ -406,9 +458,9 @@ class dense_record_map {
   }
 
   /// Index slots for `customers` at most half full: a power of two, at least 16. Half, not more: with
-  /// linear probing a successful lookup takes 1.5 probes on average at 1/2 full but 3 at 4/5, and each
-  /// probe past the first is a branch mispredicted while the slot's load is in flight (at 10,000
-  /// customers, 0.61 full, 33 M events/s; at 0.31 full, 40: docs/benchmarks.md).
+  /// linear probing a successful lookup takes 1.5 probes on average at 1/2 full but 3 at 4/5; find_or_insert
+  /// compares the first window_slots slots at once, and a key further along costs the plain probe, a
+  /// branch mispredicted while the slot's load is in flight (docs/benchmarks.md).
   static std::size_t slots_for(std::size_t customers) {
     std::size_t slots = 16;
     while (slots / 2 < customers) slots *= 2;

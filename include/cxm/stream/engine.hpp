@@ -1,23 +1,24 @@
 #pragma once
-// The engine: a host for metrics. A host's events flow through one object that validates each event
-// once (against the kind registry), looks its customer up once, and hands it to the metrics that
-// listen to its kind: per-customer metrics (whose states form the customer record) and global ones.
-// The engine knows no metric by name: every metric, cxm's own and a host's, plugs in through the
-// protocols of events/metric.hpp. There is no virtual call and no allocation per event (beyond a new
-// customer's slot).
-//
-//   cxm::engine<> e;                              // uint64 ids, the default metrics
-//   e.add(cxm::event<>{42, t, cxm::event_kind::purchase, 19.90});
-//   e.add(orders, projection);                    // any input range, any host type
-//   other.merge(e);                               // shards, threads, machines
-//   auto r = e.report(as_of);                     // plain struct of results
-//   auto bytes = cxm::io::save_state(e);          // checkpoint; io::load_state<engine<>>(bytes)
-//
-// Bad input (docs/architecture.md, "Bad input"): an empty customer id, a time outside [1970, 2106], a
-// kind not in use, a value the registry rejects (NaN, infinite or negative amount, a score off its
-// scale or not whole), an event later than the lateness bound is never folded in. Every rejection is
-// counted by reason in the engine (report().rejected); the policy then throws cxm::invalid_event
-// (cxm::throw_on_invalid, the default) or hands the event and its rejection to a callback.
+/// \file
+/// The engine: a host for metrics. A host's events flow through one object that validates each event
+/// once (against the kind registry), looks its customer up once, and hands it to the metrics that
+/// listen to its kind: per-customer metrics (whose states form the customer record) and global ones.
+/// The engine knows no metric by name: every metric, cxm's own and a host's, plugs in through the
+/// protocols of events/metric.hpp. There is no virtual call and no allocation per event (beyond a new
+/// customer's slot).
+///
+///   cxm::engine<> e;                              // uint64 ids, the default metrics
+///   e.add(cxm::event<>{42, t, cxm::event_kind::purchase, 19.90});
+///   e.add(orders, projection);                    // any input range, any host type
+///   other.merge(e);                               // shards, threads, machines
+///   auto r = e.report(as_of);                     // plain struct of results
+///   auto bytes = cxm::io::save_state(e);          // checkpoint; io::load_state<engine<>>(bytes)
+///
+/// Bad input (docs/architecture.md, "Bad input"): an empty customer id, a time outside [1970, 2106], a
+/// kind not in use, a value the registry rejects (NaN, infinite or negative amount, a score off its
+/// scale or not whole), an event later than the lateness bound is never folded in. Every rejection is
+/// counted by reason in the engine (report().rejected); the policy then throws cxm::invalid_event
+/// (cxm::throw_on_invalid, the default) or hands the event and its rejection to a callback.
 
 #include <array>
 #include <chrono>
@@ -117,6 +118,16 @@ void configure_metric(M& m, const kind_registry& kinds) {
 
 }  // namespace detail
 
+/// The engine: validates each event once against the kind registry, looks its customer up once
+/// and hands it to the metrics listening to its kind (the top of this header; docs/architecture.md,
+/// "The event-stream layer"). Input: any event type with event_traits, or a projection. Result:
+/// report(as_of) (report_type), customer(id)->result<M>(as_of). Parameters: engine_config and the
+/// metric instances, saved with the state and compared by merge and load. Per event: one lookup, no
+/// virtual call, no allocation but a new customer's slot; memory: record_bytes per customer plus the
+/// map's own (docs/architecture.md, "The customer table"). Mergeable: associative and commutative;
+/// throws std::invalid_argument when configurations or parameters differ. Not synchronised: const
+/// members may run concurrently on an engine no thread modifies (docs/architecture.md, "Thread safety").
+/// The formulas are the metrics' own.
 template <class Id, class... G, class... C, template <class, class> class Map, class... R>
 class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   static_assert((detail::check_customer_metric<R>() && ...));
@@ -125,12 +136,13 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   static_assert(((detail::count_of<G, G...>() == 1) && ...), "cxm: a global metric type is composed twice");
 
  public:
-  using id_type = Id;
+  using id_type = Id;  ///< the customer id type
   /// The per-customer metrics of the record: the composed ones and their dependencies, each once,
   /// every metric after those it depends on (the order of updates).
   using record_metric_list = metric_list<R...>;
-  using record_type = customer_record<R...>;
-  using table_type = customer_table<Id, record_type, Map>;
+  using record_type = customer_record<R...>;  ///< the per-customer record
+  using table_type = customer_table<Id, record_type, Map>;  ///< the customer table
+  /// Identifies the payload in a framed image (docs/state-format.md).
   static constexpr std::uint32_t type_tag = fourcc("engn");
   /// Version 2: per-metric framing (id, version, parameters before each payload), the kind registry.
   /// Version 1 images (cxm 0.1) still load.
@@ -147,11 +159,13 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   template <class M>
   class report_context {
    public:
-    using customer_view = context_for<record_type, M>;
+    using customer_view = context_for<record_type, M>;  ///< one customer, restricted to M's dependencies
+    /// The context of `e` as of `as_of`.
     report_context(const engine& e, timestamp as_of) noexcept : engine_(&e), as_of_(as_of) {}
-    [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }
+    [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }  ///< the evaluation time
+    /// The engine's kind registry.
     [[nodiscard]] const kind_registry& kinds() const noexcept { return engine_->config_.kinds; }
-    [[nodiscard]] std::size_t customers() const noexcept { return engine_->table_.size(); }
+    [[nodiscard]] std::size_t customers() const noexcept { return engine_->table_.size(); }  ///< customers in the table
     /// The instance (parameters) of a per-customer metric D that M declares in depends_on: a
     /// report-time metric reads its dependency's parameters (a period, a unit) from here rather than
     /// keeping a copy that could differ.
@@ -181,6 +195,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   /// One customer as its metrics report it: results as of a time, and the raw sub-states.
   class customer_view {
    public:
+    /// A view of `record` in `e`.
     customer_view(const engine& e, const record_type& record) noexcept : engine_(&e), record_(&record) {}
     /// The result of per-customer metric M for this customer as of `as_of` (M must have a result()).
     template <class M>
@@ -194,15 +209,16 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     [[nodiscard]] const typename M::state& state() const noexcept {
       return record_->template get<M>();
     }
-    [[nodiscard]] const record_type& record() const noexcept { return *record_; }
+    [[nodiscard]] const record_type& record() const noexcept { return *record_; }  ///< the whole record
 
    private:
     const engine* engine_;
     const record_type* record_;
   };
 
+  /// The report: counts, rejections and every global metric's result as of a time.
   struct report_type {
-    timestamp as_of;
+    timestamp as_of;  ///< the evaluation time
     std::optional<timestamp> watermark;  ///< the latest event time seen
     /// true when events later than as_of were seen: the cumulative figures below (events,
     /// events_by_kind, rejected, customers, and global metrics over all events such as nps, csat,
@@ -217,6 +233,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     std::uint64_t saturated_customers;  ///< customers with a saturated narrow counter in any metric
     /// Customers that merges found on both sides (0 under parallel_ingest, which partitions by customer).
     std::uint64_t customers_merged_from_both_sides;
+    /// The global metrics' results, in composition order (get<M>()).
     std::tuple<typename detail::global_result<G, report_context<G>>::type...> metrics;
 
     /// The result of global metric M: report.get<cxm::nps_answers>().score
@@ -237,8 +254,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     refresh_late_before();
   }
 
-  [[nodiscard]] const engine_config& config() const noexcept { return config_; }
-  [[nodiscard]] const table_type& customers() const noexcept { return table_; }
+  [[nodiscard]] const engine_config& config() const noexcept { return config_; }  ///< the configuration
+  [[nodiscard]] const table_type& customers() const noexcept { return table_; }  ///< the customer table
   /// The latest event time folded in (the watermark); empty before the first event.
   [[nodiscard]] std::optional<timestamp> watermark() const noexcept {
     return has_events() ? std::optional<timestamp>(latest_) : std::nullopt;
@@ -288,17 +305,21 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   // --- one event ------------------------------------------------------------------------------
+  // Inlined into the caller's loop (the rejection stays out of line): the call's register saves and
+  // restores would cost as much as a metric's update.
+  /// add(e, traits_projection{}, throw_on_invalid).
   template <has_event_traits E>
-  bool add(const E& e) {
+  [[gnu::always_inline]] inline bool add(const E& e) {
     return add(e, traits_projection{}, throw_on_invalid);
   }
+  /// add(e, proj, throw_on_invalid).
   template <class E, event_projection<E> P>
-  bool add(const E& e, const P& proj) {
+  [[gnu::always_inline]] inline bool add(const E& e, const P& proj) {
     return add(e, proj, throw_on_invalid);
   }
   /// Returns whether the event was folded in.
   template <class E, event_projection<E> P, class Policy>
-  bool add(const E& e, const P& proj, Policy&& on_invalid) {
+  [[gnu::always_inline]] inline bool add(const E& e, const P& proj, Policy&& on_invalid) {
     decltype(auto) customer = proj.customer(e);
     const timestamp time = to_timestamp(proj.time(e));
     const event_kind kind = proj.kind(e);
@@ -326,11 +347,13 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
   }
 
   // --- a range of events ----------------------------------------------------------------------
+  /// add(events, traits_projection{}, throw_on_invalid).
   template <ranges::input_range R2>
     requires(!has_event_traits<std::remove_cvref_t<R2>> && has_event_traits<ranges::range_value_t<R2>>)
   std::size_t add(R2&& events) {
     return add(std::forward<R2>(events), traits_projection{}, throw_on_invalid);
   }
+  /// add(events, proj, throw_on_invalid).
   template <ranges::input_range R2, event_projection<ranges::range_value_t<R2>> P>
   std::size_t add(R2&& events, const P& proj) {
     return add(std::forward<R2>(events), proj, throw_on_invalid);
@@ -447,6 +470,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     return s;
   }
 
+  /// Writes the payload: composition, configuration, counts, then each metric's framed state (docs/state-format.md).
   void save(io::writer& w) const {
     w.string(composition());
     config_.save(w);
@@ -498,6 +522,7 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     return true;
   }
 
+  /// Compares the whole state: configuration, counts, global states, customers and metric parameters.
   friend bool operator==(const engine& a, const engine& b) {
     return a.config_ == b.config_ && a.events_by_kind_ == b.events_by_kind_ && a.rejections_ == b.rejections_ &&
            a.latest_ == b.latest_ && a.earliest_ == b.earliest_ &&

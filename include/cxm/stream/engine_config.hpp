@@ -1,8 +1,9 @@
 #pragma once
-// The engine's configuration: only what is engine-wide. The kind registry (which kinds are in use,
-// which carry a value and how it is validated) and the lateness bound. Everything a metric needs
-// besides (a scale's satisfied set, a threshold, a half-life) is a parameter of the metric instance.
-// Saved with the engine's state and compared by merge and load.
+/// \file
+/// The engine's configuration: only what is engine-wide. The kind registry (which kinds are in use,
+/// which carry a value and how it is validated) and the lateness bound. Everything a metric needs
+/// besides (a scale's satisfied set, a threshold, a half-life) is a parameter of the metric instance.
+/// Saved with the engine's state and compared by merge and load.
 
 #include <chrono>
 #include <optional>
@@ -16,8 +17,9 @@
 
 namespace cxm {
 
+/// What is engine-wide: the kind registry and the lateness bound (the top of this header).
 struct engine_config {
-  kind_registry kinds{};
+  kind_registry kinds{};  ///< which kinds are in use and what their events carry
   /// Events older than the latest time seen minus this bound are rejected as too_late (no bound by
   /// default). At most max_lateness_bound (any time minus it stays representable).
   std::optional<std::chrono::milliseconds> max_lateness;
@@ -34,6 +36,7 @@ struct engine_config {
     }
   }
 
+  /// Compares every field.
   friend bool operator==(const engine_config&, const engine_config&) = default;
 
   /// The first difference from `other`, naming the field and both values; empty when equal.
@@ -48,6 +51,7 @@ struct engine_config {
     return {};
   }
 
+  /// Writes the kind registry, then the lateness bound.
   void save(io::writer& w) const {
     kinds.save(w);
     w.boolean(max_lateness.has_value());
@@ -87,6 +91,7 @@ struct engine_config {
     return config;
   }
 
+  /// Reads a configuration written by save and validates it; throws cxm::format_error naming the failed check.
   static engine_config load(io::reader& r) {
     engine_config c;
     c.kinds = kind_registry::load(r);

@@ -1,14 +1,15 @@
 #pragma once
-// Parallel ingest: ingest a random-access range of events on `threads` threads, one engine each, then
-// merge the engines in part order. Events are PARTITIONED BY CUSTOMER (a hash of the id): each
-// customer lives in exactly one part, so a per-customer metric that merges exactly only when its
-// customers are not split (exact_only_when_partitioned, events/metric.hpp) stays exact, and the merged
-// report's customers_merged_from_both_sides is 0. Each worker reads the whole range and takes its own
-// customers' events in chunks that go through the engine's bulk add, which prefetches the customers of
-// the events ahead once the table is large. The result equals the sequential pass (exactly for
-// counts, to rounding for floating-point sums), because merge is associative and commutative; with a
-// lateness bound, lateness is judged within each part (against that part's latest time). An exception
-// thrown on a worker (the default policy on a bad event) is rethrown here after every worker has stopped.
+/// \file
+/// Parallel ingest: ingest a random-access range of events on `threads` threads, one engine each, then
+/// merge the engines in part order. Events are PARTITIONED BY CUSTOMER (a hash of the id): each
+/// customer lives in exactly one part, so a per-customer metric that merges exactly only when its
+/// customers are not split (exact_only_when_partitioned, events/metric.hpp) stays exact, and the merged
+/// report's customers_merged_from_both_sides is 0. Each worker reads the whole range and takes its own
+/// customers' events in chunks that go through the engine's bulk add, which prefetches the customers of
+/// the events ahead once the table is large. The result equals the sequential pass (exactly for
+/// counts, to rounding for floating-point sums), because merge is associative and commutative; with a
+/// lateness bound, lateness is judged within each part (against that part's latest time). An exception
+/// thrown on a worker (the default policy on a bad event) is rethrown here after every worker has stopped.
 
 #include <algorithm>
 #include <array>

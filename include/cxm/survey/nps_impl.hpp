@@ -1,5 +1,6 @@
 #pragma once
-// Implementation of cxm::nps (included by nps.hpp).
+/// \file
+/// Implementation of cxm::nps (included by nps.hpp).
 
 #include <algorithm>
 #include <cmath>

@@ -1,21 +1,22 @@
 #pragma once
-// What CSAT, CES and NPS share: answers on an integer scale kept in a score_histogram, and the same
-// ways to add them (one answer, one weighted answer, n identical answers, a range; each with or without
-// a bad-input policy). `Derived::name` ("nps", "csat", "ces") names the metric in rejection messages.
-//
-// Scores: any integer type, or a floating-point type holding a whole number (9.0). 4.5, NaN and ±inf
-// are rejected as score_not_whole and never rounded; a whole number off the scale as
-// score_out_of_scale (core/score_scale.hpp). bool and character types do not compile.
-//
-// Two kinds of weight, which give the same shares but not the same standard errors:
-//   add_count(score, n)   frequency weight: n identical answers, exactly as n calls of add(score)
-//                         (n counts n times; the standard errors are those of n answers);
-//   add(score, w)         reliability (sampling) weight: one answer standing for w customers; the
-//                         standard errors use Kish's effective n = (Σw)²/Σw², which is below the
-//                         number of answers when the weights differ.
-// Pass counts (tallies of a survey export) to add_count, never as weights: 120 detractors, 580
-// passives and 300 promoters as three weighted answers give n_eff 1000²/440800 = 2.27 instead of 1000,
-// so an NPS standard error of 0.413 instead of 0.0197, √440.8 = 21 times too large (tests/survey/nps.cpp).
+/// \file
+/// What CSAT, CES and NPS share: answers on an integer scale kept in a score_histogram, and the same
+/// ways to add them (one answer, one weighted answer, n identical answers, a range; each with or without
+/// a bad-input policy). `Derived::name` ("nps", "csat", "ces") names the metric in rejection messages.
+///
+/// Scores: any integer type, or a floating-point type holding a whole number (9.0). 4.5, NaN and ±inf
+/// are rejected as score_not_whole and never rounded; a whole number off the scale as
+/// score_out_of_scale (core/score_scale.hpp). bool and character types do not compile.
+///
+/// Two kinds of weight, which give the same shares but not the same standard errors:
+///   add_count(score, n)   frequency weight: n identical answers, exactly as n calls of add(score)
+///                         (n counts n times; the standard errors are those of n answers);
+///   add(score, w)         reliability (sampling) weight: one answer standing for w customers; the
+///                         standard errors use Kish's effective n = (Σw)²/Σw², which is below the
+///                         number of answers when the weights differ.
+/// Pass counts (tallies of a survey export) to add_count, never as weights: 120 detractors, 580
+/// passives and 300 promoters as three weighted answers give n_eff 1000²/440800 = 2.27 instead of 1000,
+/// so an NPS standard error of 0.413 instead of 0.0197, √440.8 = 21 times too large (tests/survey/nps.cpp).
 
 #include <concepts>
 #include <cstddef>
@@ -64,6 +65,11 @@ class scored_answers {
   bool add(S score, double weight, Policy&& on_invalid) {
     return histogram_.add(score, weight, Derived::name, on_invalid);
   }
+
+  /// One answer already validated on this scale, given as its bin (score − the scale's low end,
+  /// below the number of points: precondition). The engine's fast path: its kind registry has checked
+  /// the score (cxm::observation::score_index).
+  void add_validated(std::size_t bin) noexcept { histogram_.add_to_bin(bin); }
 
   /// `answers` identical answers (a frequency weight): the same state, `==`, as `answers` calls of
   /// add(score), in O(points). Throws cxm::invalid_event for a score that is not on the scale or a

@@ -1,42 +1,43 @@
 #pragma once
-// BG/BB model of discrete-time noncontractual purchasing (Fader, Hardie & Shang 2010, "Customer-base
-// analysis in a discrete-time noncontractual setting", Marketing Science 29(6)). Time is counted in
-// transaction opportunities (years for the donations data): a customer has n opportunities after the
-// first transaction, transacts in x of them, the last at opportunity t_x (x ≤ t_x ≤ n; t_x = 0 when
-// x = 0). Input: discrete_history {x, t_x, n, weight} (weight = customers with the pattern).
-//
-// Model: while alive, the customer transacts at each opportunity with probability p; before each
-// opportunity an alive customer dies with probability θ (unobserved); p ~ beta(α, β), θ ~ beta(γ, δ),
-// independent across customers. With B the beta function and, for whole numbers x, y,
-//     B(α + x, β + y)/B(α, β) = (α)_x (β)_y / (α + β)_{x+y}    (rising factorials),
-// the quantities are (equation numbers of the paper):
-//   likelihood (eq. 5)
-//     L = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
-//       + Σ_{i=0}^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ);
-//   P(X(n) = x) for a new customer (eq. 8)
-//     C(n, x) B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
-//       + Σ_{i=x}^{n−1} C(i, x) B(α+x, β+i−x)/B(α,β) · B(γ+1, δ+i)/B(γ,δ);
-//   E[X(n)] for a new customer (eq. 7)
-//     α/(α+β) · δ/(γ−1) · [1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))];
-//   P(alive at opportunity n + 1 | x, t_x, n) (eq. 11)
-//     B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L;
-//   E[X(n, n+n*) | x, t_x, n], transactions in the next n* opportunities (eq. 13)
-//     1/L · B(α+x+1, β+n−x)/B(α,β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
-//         · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)].
-// The factor δ/(γ−1)·[...] of eqs. 7 and 13 is Σ_{t=n+1}^{n+n*} B(γ, δ+t)/B(γ,δ) (expected alive
-// opportunities); near γ = 1, where the closed form is 0/0, that sum is used instead.
-//
-// Fit: maximize_likelihood (cxm/value/fit.hpp) with the analytic gradient of log L. Every term of L is
-// a product of rising factorials, so one evaluation builds prefix sums of log(α+j), log(β+j),
-// log(α+β+j), log(δ+j), log(γ+δ+j) and of their reciprocals (the derivatives, ψ differences) up to
-// max n + 1, then each pattern costs n − t_x + 1 exponentials (a log-sum-exp of its terms). Patterns
-// are compressed first (identical (x, t_x, n) merged): the 11,104 donors are 22 patterns.
-// Cost per evaluation: O(max n + Σ_patterns (n − t_x + 1)). Identification: fit_error when there is
-// no weight, no opportunity (every n = 0), no transaction (every x = 0) or no missed opportunity
-// (every x = n).
-//
-// Thread-safety: pure functions; reentrant. Sources: as above; formulas from the paper, no code from
-// other projects.
+/// \file
+/// BG/BB model of discrete-time noncontractual purchasing (Fader, Hardie & Shang 2010, "Customer-base
+/// analysis in a discrete-time noncontractual setting", Marketing Science 29(6)). Time is counted in
+/// transaction opportunities (years for the donations data): a customer has n opportunities after the
+/// first transaction, transacts in x of them, the last at opportunity t_x (x ≤ t_x ≤ n; t_x = 0 when
+/// x = 0). Input: discrete_history {x, t_x, n, weight} (weight = customers with the pattern).
+///
+/// Model: while alive, the customer transacts at each opportunity with probability p; before each
+/// opportunity an alive customer dies with probability θ (unobserved); p ~ beta(α, β), θ ~ beta(γ, δ),
+/// independent across customers. With B the beta function and, for whole numbers x, y,
+///     B(α + x, β + y)/B(α, β) = (α)_x (β)_y / (α + β)_{x+y}    (rising factorials),
+/// the quantities are (equation numbers of the paper):
+///   likelihood (eq. 5)
+///     L = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+///       + Σ_{i=0}^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ);
+///   P(X(n) = x) for a new customer (eq. 8)
+///     C(n, x) B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+///       + Σ_{i=x}^{n−1} C(i, x) B(α+x, β+i−x)/B(α,β) · B(γ+1, δ+i)/B(γ,δ);
+///   E[X(n)] for a new customer (eq. 7)
+///     α/(α+β) · δ/(γ−1) · [1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))];
+///   P(alive at opportunity n + 1 | x, t_x, n) (eq. 11)
+///     B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L;
+///   E[X(n, n+n*) | x, t_x, n], transactions in the next n* opportunities (eq. 13)
+///     1/L · B(α+x+1, β+n−x)/B(α,β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
+///         · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)].
+/// The factor δ/(γ−1)·[...] of eqs. 7 and 13 is Σ_{t=n+1}^{n+n*} B(γ, δ+t)/B(γ,δ) (expected alive
+/// opportunities); near γ = 1, where the closed form is 0/0, that sum is used instead.
+///
+/// Fit: maximize_likelihood (cxm/value/fit.hpp) with the analytic gradient of log L. Every term of L is
+/// a product of rising factorials, so one evaluation builds prefix sums of log(α+j), log(β+j),
+/// log(α+β+j), log(δ+j), log(γ+δ+j) and of their reciprocals (the derivatives, ψ differences) up to
+/// max n + 1, then each pattern costs n − t_x + 1 exponentials (a log-sum-exp of its terms). Patterns
+/// are compressed first (identical (x, t_x, n) merged): the 11,104 donors are 22 patterns.
+/// Cost per evaluation: O(max n + Σ_patterns (n − t_x + 1)). Identification: fit_error when there is
+/// no weight, no opportunity (every n = 0), no transaction (every x = 0) or no missed opportunity
+/// (every x = n).
+///
+/// Thread-safety: pure functions; reentrant. Sources: as above; formulas from the paper, no code from
+/// other projects.
 
 #include <algorithm>
 #include <array>
@@ -63,6 +64,7 @@ struct bg_bb {
   double beta = 0.0;   ///< > 0
   double gamma = 0.0;  ///< > 0
   double delta = 0.0;  ///< > 0
+  /// Compares every field.
   friend bool operator==(const bg_bb&, const bg_bb&) = default;
 };
 
@@ -72,6 +74,7 @@ struct discrete_history {
   double t_x = 0.0;     ///< opportunity of the last transaction (whole number, x ≤ t_x ≤ n; 0 when x = 0)
   double n = 0.0;       ///< opportunities observed (whole number ≥ 0)
   double weight = 1.0;  ///< customers with this pattern (> 0)
+  /// Compares every field.
   friend bool operator==(const discrete_history&, const discrete_history&) = default;
 };
 
@@ -340,8 +343,8 @@ inline void check_whole(double v, const char* what) {
 
 /// A fitted BG/BB model; diagnostics in the order (α, β, γ, δ).
 struct bg_bb_fit {
-  bg_bb model;
-  fit_outcome<4> diagnostics;
+  bg_bb model;  ///< the fitted parameters
+  fit_outcome<4> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Maximum-likelihood fit of the BG/BB model (FHS 2010) on weighted patterns (compressed first).

@@ -1,50 +1,51 @@
 #pragma once
-// BG/NBD ("beta-geometric / negative binomial distribution") model of repeat buying in continuous
-// time (Fader, Hardie & Lee 2005, "'Counting Your Customers' the Easy Way: An Alternative to the
-// Pareto/NBD Model", Marketing Science 24(2), 275–284; Hardie's notes "Implementing the BG/NBD Model
-// for Customer Base Analysis in Excel" and "Deriving an Expression for P(X(t) = x) Under the BG/NBD").
-//
-// Individual level: while alive a customer buys as a Poisson process of rate λ; after each repeat
-// purchase they drop out for good with probability p. Across customers λ ~ Gamma(r, α) (shape r,
-// rate α, in the model's time unit) and p ~ Beta(a, b). Data per customer: x repeat purchases, the
-// last at t_x, observed for T after the first purchase (purchase_history, histories.hpp).
-//
-//   L(x, t_x, T)  = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^{r+x})
-//                 + δ(x>0) · B(a+1, b+x−1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^{r+x})      (eq. 6)
-//     computed as log L = r log α + Σ_{j<x} log[(r+j)(b+j)/(a+b+j)] − (r+x) log(α+T) + log(1 + D),
-//     D = δ(x>0) · a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}: integer x enters as sums of logs, and
-//     log(1 + D) is evaluated as a soft-plus of log D (no overflow for x = 1000).
-//   P(alive | x, t_x, T) = 1 / (1 + D)    (Fader, Hardie & Lee 2008, note "Computing P(alive) Using
-//                                         the BG/NBD Model"; the ratio of eq. 6's first term to L)
-//   E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r · 2F1(r, b; a+b−1; t/(α+t))]                 (eq. 7)
-//   E[Y(t) | x, t_x, T] = (a+b+x−1)/(a−1)
-//       · [1 − ((α+T)/(α+T+t))^{r+x} · 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))] · P(alive)          (eq. 10)
-//   P(X(t) = n) = B(a, b+n)/B(a, b) · NB(n; r, z) + δ(n>0) · B(a+1, b+n−1)/B(a, b) · P(NB ≥ n)   (eq. 8)
-//     with z = t/(α+t), NB(n; r, z) = Γ(r+n)/(Γ(r) n!) (1−z)^r z^n, and the tail
-//     P(NB ≥ n) = 1 − Σ_{j<n} NB(j) = I_z(n, r) (regularised incomplete beta: no cancellation).
-//
-// The hypergeometric brackets (eqs. 7 and 10) are both E_p[(1 − (A/(A+p t))^R)/p] for
-// p ~ Beta(a, β); they are evaluated by detail::beta_geometric::alive_expected_purchases after
-// Euler's transformation 2F1(R, β; C; z) = (1−z)^{C−R−β} 2F1(C−R, a−1; C; z), C = a+β−1, which
-// (i) removes the 0/0 at a = 1 analytically (the (a−1) factor of 2F1(·, a−1; ·) cancels the
-// 1/(a−1) in front), (ii) avoids the huge, cancelling terms of 2F1(r+x, b+x; ·) for large x.
-// z = t/(A+t) lies in [0, 1) for every t ≥ 0, so the Gauss series converges; its convergence
-// test is documented at detail::beta_geometric::sum_series.
-//
-// Cost: log_likelihood of one customer O(min(x, 256)) logs; the span overload and one fit
-// evaluation O(distinct T + distinct t_x + max x) vectorised logs plus one exp and one log per
-// pattern (Eigen arrays, no allocation per evaluation once the workspace is sized): ≈ 21 µs on the
-// 1,016 CDNOW patterns at -O2 (SSE2), ≈ 11 µs with -march=native. expected_purchases: O(series
-// terms) ≈ 40 · (α+T+t)/(α+T), ≈ 0.25 µs for E[Y(39)] on CDNOW; purchase_probability:
-// O(min(n, 256)) plus one incomplete beta. fit_bg_nbd on the 2,357 CDNOW customers: compress()
-// (≈ 0.14 ms) + tabulation (≈ 0.11 ms) + ≈ 20 L-BFGS evaluations + 8 for the standard errors:
-// ≈ 0.9 ms at -O2, ≈ 0.65 ms with -march=native (CPU time, one core). A warm start from a nearby
-// optimum takes safeguarded Newton steps with the analytic Hessian first: ≈ 5 evaluations, ≈ 0.65 ms.
-//
-// Thread-safety: pure functions of their arguments, reentrant; nothing is cached.
-// Validation: parameters finite and > 0 (std::invalid_argument naming the parameter); histories via
-// check_history; fit_error when no customer has a repeat purchase (the model is not identified).
-// See docs/metrics/lifetime-value.md.
+/// \file
+/// BG/NBD ("beta-geometric / negative binomial distribution") model of repeat buying in continuous
+/// time (Fader, Hardie & Lee 2005, "'Counting Your Customers' the Easy Way: An Alternative to the
+/// Pareto/NBD Model", Marketing Science 24(2), 275–284; Hardie's notes "Implementing the BG/NBD Model
+/// for Customer Base Analysis in Excel" and "Deriving an Expression for P(X(t) = x) Under the BG/NBD").
+///
+/// Individual level: while alive a customer buys as a Poisson process of rate λ; after each repeat
+/// purchase they drop out for good with probability p. Across customers λ ~ Gamma(r, α) (shape r,
+/// rate α, in the model's time unit) and p ~ Beta(a, b). Data per customer: x repeat purchases, the
+/// last at t_x, observed for T after the first purchase (purchase_history, histories.hpp).
+///
+///   L(x, t_x, T)  = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^{r+x})
+///                 + δ(x>0) · B(a+1, b+x−1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^{r+x})      (eq. 6)
+///     computed as log L = r log α + Σ_{j<x} log[(r+j)(b+j)/(a+b+j)] − (r+x) log(α+T) + log(1 + D),
+///     D = δ(x>0) · a/(b+x−1) · ((α+T)/(α+t_x))^{r+x}: integer x enters as sums of logs, and
+///     log(1 + D) is evaluated as a soft-plus of log D (no overflow for x = 1000).
+///   P(alive | x, t_x, T) = 1 / (1 + D)    (Fader, Hardie & Lee 2008, note "Computing P(alive) Using
+///                                         the BG/NBD Model"; the ratio of eq. 6's first term to L)
+///   E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r · 2F1(r, b; a+b−1; t/(α+t))]                 (eq. 7)
+///   E[Y(t) | x, t_x, T] = (a+b+x−1)/(a−1)
+///       · [1 − ((α+T)/(α+T+t))^{r+x} · 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))] · P(alive)          (eq. 10)
+///   P(X(t) = n) = B(a, b+n)/B(a, b) · NB(n; r, z) + δ(n>0) · B(a+1, b+n−1)/B(a, b) · P(NB ≥ n)   (eq. 8)
+///     with z = t/(α+t), NB(n; r, z) = Γ(r+n)/(Γ(r) n!) (1−z)^r z^n, and the tail
+///     P(NB ≥ n) = 1 − Σ_{j<n} NB(j) = I_z(n, r) (regularised incomplete beta: no cancellation).
+///
+/// The hypergeometric brackets (eqs. 7 and 10) are both E_p[(1 − (A/(A+p t))^R)/p] for
+/// p ~ Beta(a, β); they are evaluated by detail::beta_geometric::alive_expected_purchases after
+/// Euler's transformation 2F1(R, β; C; z) = (1−z)^{C−R−β} 2F1(C−R, a−1; C; z), C = a+β−1, which
+/// (i) removes the 0/0 at a = 1 analytically (the (a−1) factor of 2F1(·, a−1; ·) cancels the
+/// 1/(a−1) in front), (ii) avoids the huge, cancelling terms of 2F1(r+x, b+x; ·) for large x.
+/// z = t/(A+t) lies in [0, 1) for every t ≥ 0, so the Gauss series converges; its convergence
+/// test is documented at detail::beta_geometric::sum_series.
+///
+/// Cost: log_likelihood of one customer O(min(x, 256)) logs; the span overload and one fit
+/// evaluation O(distinct T + distinct t_x + max x) vectorised logs plus one exp and one log per
+/// pattern (Eigen arrays, no allocation per evaluation once the workspace is sized): ≈ 21 µs on the
+/// 1,016 CDNOW patterns at -O2 (SSE2), ≈ 11 µs with -march=native. expected_purchases: O(series
+/// terms) ≈ 40 · (α+T+t)/(α+T), ≈ 0.25 µs for E[Y(39)] on CDNOW; purchase_probability:
+/// O(min(n, 256)) plus one incomplete beta. fit_bg_nbd on the 2,357 CDNOW customers: compress()
+/// (≈ 0.14 ms) + tabulation (≈ 0.11 ms) + ≈ 20 L-BFGS evaluations + 8 for the standard errors:
+/// ≈ 0.9 ms at -O2, ≈ 0.65 ms with -march=native (CPU time, one core). A warm start from a nearby
+/// optimum takes safeguarded Newton steps with the analytic Hessian first: ≈ 5 evaluations, ≈ 0.65 ms.
+///
+/// Thread-safety: pure functions of their arguments, reentrant; nothing is cached.
+/// Validation: parameters finite and > 0 (std::invalid_argument naming the parameter); histories via
+/// check_history; fit_error when no customer has a repeat purchase (the model is not identified).
+/// See docs/metrics/lifetime-value.md.
 
 #include <algorithm>
 #include <array>
@@ -71,10 +72,11 @@ namespace cxm::value {
 /// BG/NBD parameters: purchase rates λ ~ Gamma(shape r, rate α) (α in the model's time unit),
 /// dropout probabilities p ~ Beta(a, b). All finite and > 0.
 struct bg_nbd {
-  double r = 0.0;
-  double alpha = 0.0;
-  double a = 0.0;
-  double b = 0.0;
+  double r = 0.0;  ///< shape of the purchase-rate Gamma
+  double alpha = 0.0;  ///< rate of the purchase-rate Gamma, in the model's time unit
+  double a = 0.0;  ///< first shape of the dropout Beta
+  double b = 0.0;  ///< second shape of the dropout Beta
+  /// Compares every field.
   friend bool operator==(const bg_nbd&, const bg_nbd&) = default;
 };
 
@@ -566,8 +568,8 @@ inline double negative_binomial_tail(double r, double alpha, double t, unsigned 
 
 /// A fitted BG/NBD model; diagnostics.parameters = (r, α, a, b), with their standard errors.
 struct bg_nbd_fit {
-  bg_nbd model;
-  fit_outcome<4> diagnostics;
+  bg_nbd model;  ///< the fitted parameters
+  fit_outcome<4> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Deterministic cold start: r = 1, α = Σw·T / Σw·(x+1) (one purchase per mean observed span), a = b = 1.

@@ -1,36 +1,37 @@
 #pragma once
-// Customer lifetime value from a fitted model, with units in the types: discounted cash flow over a
-// horizon, and DERT (discounted expected residual transactions: infinite horizon, continuous
-// discounting). Works with every model that offers expected_purchases(model, history, t), the
-// expected number of purchases in (T, T + t] given the history (bg_nbd, mbg_nbd, pareto_nbd...).
-// See docs/metrics/lifetime-value.md.
-//
-// Units. A model's time is a plain number in the unit it was fitted in (weeks for CDNOW); here that
-// unit is a std::chrono duration (`std::chrono::weeks{1}`), the horizon is a duration, and the
-// discount rate is a rate per period whose period is a duration type:
-//     discount_rate<std::chrono::months>{0.01}   // 1 % a month
-// so that a monthly rate applied to a weekly model is converted, never misapplied:
-//   - discounted cash flow (the convention of Fader, Hardie & Lee 2005 and the `lifetimes` package):
-//     the horizon is cut into steps of the rate's period; step i (1..n) contributes
-//         margin · spend · (E[Y(t_i)] − E[Y(t_{i−1})]) / (1 + d)^i,   t_i = i · period / model unit,
-//     a last, partial step (horizon not a whole number of periods) discounted by (1 + d)^(n_real);
-//   - DERT (Fader, Hardie & Lee 2005, "RFM and CLV: Using Iso-Value Curves for Customer Base
-//     Analysis", JMR 42(4), eq. 2 for Pareto/NBD): the continuous rate per model unit is
-//         δ = ln(1 + d) · (model unit / period),
-//     and DERT = ∫₀^∞ e^(−δt) dE[Y(t)] = δ ∫₀^∞ e^(−δt) E[Y(t)] dt (integration by parts, E[Y(0)] = 0),
-//     evaluated by double-exponential quadrature (Boost.Math exp_sinh) for any model; for Pareto/NBD
-//     tests/value/fit.cpp checks it against the paper's closed form (eq. 2, with Tricomi's Ψ).
-//   CLV (infinite horizon) = margin · expected spend · DERT.
-//
-// Simple formulas beside the models (each a one-liner, documented for comparison):
-//   historic_value = margin · Σ past amounts;
-//   simple_clv     = average order value · purchases per period · expected lifespan in periods · margin;
-//   retention_clv  = m · r / (1 + d − r)  (Gupta & Lehmann 2003, "Customers as assets", J. Interactive
-//                    Marketing 17(1): margin m per period received at the period's end, constant
-//                    retention r, discount d per period, infinite horizon).
-//
-// Cost: discounted cash flow n + 1 model expectations (n steps); DERT about 50–150 expectations per
-// customer. Pure functions: reentrant.
+/// \file
+/// Customer lifetime value from a fitted model, with units in the types: discounted cash flow over a
+/// horizon, and DERT (discounted expected residual transactions: infinite horizon, continuous
+/// discounting). Works with every model that offers expected_purchases(model, history, t), the
+/// expected number of purchases in (T, T + t] given the history (bg_nbd, mbg_nbd, pareto_nbd...).
+/// See docs/metrics/lifetime-value.md.
+///
+/// Units. A model's time is a plain number in the unit it was fitted in (weeks for CDNOW); here that
+/// unit is a std::chrono duration (`std::chrono::weeks{1}`), the horizon is a duration, and the
+/// discount rate is a rate per period whose period is a duration type:
+///     discount_rate<std::chrono::months>{0.01}   // 1 % a month
+/// so that a monthly rate applied to a weekly model is converted, never misapplied:
+///   - discounted cash flow (the convention of Fader, Hardie & Lee 2005 and the `lifetimes` package):
+///     the horizon is cut into steps of the rate's period; step i (1..n) contributes
+///         margin · spend · (E[Y(t_i)] − E[Y(t_{i−1})]) / (1 + d)^i,   t_i = i · period / model unit,
+///     a last, partial step (horizon not a whole number of periods) discounted by (1 + d)^(n_real);
+///   - DERT (Fader, Hardie & Lee 2005, "RFM and CLV: Using Iso-Value Curves for Customer Base
+///     Analysis", JMR 42(4), eq. 2 for Pareto/NBD): the continuous rate per model unit is
+///         δ = ln(1 + d) · (model unit / period),
+///     and DERT = ∫₀^∞ e^(−δt) dE[Y(t)] = δ ∫₀^∞ e^(−δt) E[Y(t)] dt (integration by parts, E[Y(0)] = 0),
+///     evaluated by double-exponential quadrature (Boost.Math exp_sinh) for any model; for Pareto/NBD
+///     tests/value/fit.cpp checks it against the paper's closed form (eq. 2, with Tricomi's Ψ).
+///   CLV (infinite horizon) = margin · expected spend · DERT.
+///
+/// Simple formulas beside the models (each a one-liner, documented for comparison):
+///   historic_value = margin · Σ past amounts;
+///   simple_clv     = average order value · purchases per period · expected lifespan in periods · margin;
+///   retention_clv  = m · r / (1 + d − r)  (Gupta & Lehmann 2003, "Customers as assets", J. Interactive
+///                    Marketing 17(1): margin m per period received at the period's end, constant
+///                    retention r, discount d per period, infinite horizon).
+///
+/// Cost: discounted cash flow n + 1 model expectations (n steps); DERT about 50–150 expectations per
+/// customer. Pure functions: reentrant.
 
 #include <chrono>
 #include <cmath>
@@ -52,7 +53,7 @@ struct discount_rate {
   static_assert(std::chrono::treat_as_floating_point_v<typename Period::rep> || std::is_integral_v<typename Period::rep>,
                 "cxm: discount_rate's Period is a std::chrono::duration type");
   double value = 0.0;  ///< d > −1 per period (0.01: 1 % a period)
-  using period = Period;
+  using period = Period;  ///< the period of the rate
 };
 
 namespace detail {

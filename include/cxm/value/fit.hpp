@@ -1,27 +1,28 @@
 #pragma once
-// Maximum-likelihood fitting shared by the lifetime-value models (bg_nbd, pareto_nbd, gamma_gamma,
-// bg_bb, sbg, ...): every model's parameters are positive, so the search runs over θ = log p with
-// L-BFGS (LBFGSpp over Eigen; Debian liblbfgspp-dev, libeigen3-dev), with the model's analytic
-// gradient. See docs/metrics/lifetime-value.md.
-//
-// Objective minimised (the convention of the `lifetimes` Python package, so that a penalty carried
-// over from it means the same thing):
-//
-//     f(p) = −LL(p) / W + λ Σ_i p_i²,     LL(p) = Σ_c w_c · log L(p | data_c),   W = Σ_c w_c,
-//
-// λ = fit_options::l2_penalty (0 by default: the plain maximum-likelihood estimate). The reported
-// log-likelihood is the plain weighted sum LL(p), without penalty, comparable with the papers.
-// Standard errors are the square roots of the diagonal of the inverse of the observed information
-// −∂²LL/∂p² (central differences of the analytic gradient, in p, at the optimum).
-//
-// Deterministic: a fixed start (the model's default, or the caller's previous parameters for a warm
-// start), no random restarts. A warm start from a nearby optimum needs fewer evaluations than a
-// cold one (Newton steps with a finite-difference Hessian of the analytic gradient while the
-// gradient is small, then L-BFGS): the incremental path (docs/metrics/lifetime-value.md,
-// "Incremental refit").
-//
-// Cost: one evaluation of the model's log-likelihood and gradient per line-search step, plus 2·N
-// gradient evaluations for the standard errors. Not thread-safe per call object; reentrant.
+/// \file
+/// Maximum-likelihood fitting shared by the lifetime-value models (bg_nbd, pareto_nbd, gamma_gamma,
+/// bg_bb, sbg, ...): every model's parameters are positive, so the search runs over θ = log p with
+/// L-BFGS (LBFGSpp over Eigen; Debian liblbfgspp-dev, libeigen3-dev), with the model's analytic
+/// gradient. See docs/metrics/lifetime-value.md.
+///
+/// Objective minimised (the convention of the `lifetimes` Python package, so that a penalty carried
+/// over from it means the same thing):
+///
+///     f(p) = −LL(p) / W + λ Σ_i p_i²,     LL(p) = Σ_c w_c · log L(p | data_c),   W = Σ_c w_c,
+///
+/// λ = fit_options::l2_penalty (0 by default: the plain maximum-likelihood estimate). The reported
+/// log-likelihood is the plain weighted sum LL(p), without penalty, comparable with the papers.
+/// Standard errors are the square roots of the diagonal of the inverse of the observed information
+/// −∂²LL/∂p² (central differences of the analytic gradient, in p, at the optimum).
+///
+/// Deterministic: a fixed start (the model's default, or the caller's previous parameters for a warm
+/// start), no random restarts. A warm start from a nearby optimum needs fewer evaluations than a
+/// cold one (Newton steps with a finite-difference Hessian of the analytic gradient while the
+/// gradient is small, then L-BFGS): the incremental path (docs/metrics/lifetime-value.md,
+/// "Incremental refit").
+///
+/// Cost: one evaluation of the model's log-likelihood and gradient per line-search step, plus 2·N
+/// gradient evaluations for the standard errors. Not thread-safe per call object; reentrant.
 
 #include <algorithm>
 #include <array>
@@ -52,17 +53,17 @@ class fit_error : public std::domain_error {
 struct fit_options {
   double l2_penalty = 0.0;      ///< λ ≥ 0 in f(p) = −LL/W + λ Σ p²
   int max_iterations = 1000;    ///< L-BFGS iterations
-  double gradient_tolerance = 1e-7;
+  double gradient_tolerance = 1e-7;  ///< the stopping rule above
 };
 
 /// A fitted model's parameters with their diagnostics.
 template <std::size_t N>
 struct fit_outcome {
-  std::array<double, N> parameters{};
+  std::array<double, N> parameters{};  ///< the model's parameters, in its order
   /// √diag((−∂²LL/∂p²)⁻¹); NaN for every parameter when the observed information is not positive
   /// definite (hessian_positive_definite == false).
   std::array<double, N> standard_errors{};
-  bool hessian_positive_definite = false;
+  bool hessian_positive_definite = false;  ///< whether the observed information is positive definite
   double log_likelihood = 0.0;  ///< plain weighted sum Σ w log L at the parameters, no penalty
   double objective = 0.0;       ///< the penalised mean f(p) that was minimised
   int iterations = 0;           ///< L-BFGS iterations

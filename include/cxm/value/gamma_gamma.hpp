@@ -1,43 +1,44 @@
 #pragma once
-// Gamma-Gamma model of monetary value (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value
-// curves for customer base analysis", JMR 42(4), the spend sub-model; Hardie, note 025 "The
-// Gamma-Gamma model of monetary value", brucehardie.com). Equation numbers are not quoted: the
-// formulas below are derived in both sources. Input: spend_history {x, m̄, weight}
-// (cxm/value/histories.hpp), the x ≥ 1 repeat transactions of a customer averaging m̄ > 0.
-//
-// Model: each transaction value z ~ gamma(shape p, rate ν), ν varies across customers as
-// gamma(shape q, rate γ); spend is independent of the transaction process. Then x m̄ | ν ~
-// gamma(p x, ν) and the density of m̄ (the change of variable from the sum x m̄ to the mean m̄
-// gives the factor x^{p x}) is
-//
-//     f(m̄ | p, q, γ; x) = Γ(p x + q) / (Γ(p x) Γ(q)) · γ^q m̄^{p x − 1} x^{p x} / (γ + x m̄)^{p x + q}.
-//
-// log_likelihood is log f, and Σ weight · log f over histories (the fit's objective, the value of the
-// published −4055.9 on the 946 CDNOW repeaters).
-// Conditional expected mean transaction value (FHL 2005; note 025): the posterior of
-// ν is gamma(p x + q, γ + x m̄), hence
-//
-//     E[M | x, m̄] = p (γ + x m̄) / (p x + q − 1)
-//                 = (q − 1)/(p x + q − 1) · p γ/(q − 1) + p x/(p x + q − 1) · m̄,
-//
-// a weighted average of the population mean p γ / (q − 1) (needs q > 1) and the observed m̄.
-// The conditional mean itself needs only p x + q > 1; std::domain_error otherwise.
-//
-// Fit: maximize_likelihood (cxm/value/fit.hpp) with the analytic gradient
-//   ∂/∂p = x [ψ(p x + q) − ψ(p x) + log m̄ + log x − log(γ + x m̄)],
-//   ∂/∂q = ψ(p x + q) − ψ(q) + log γ − log(γ + x m̄),
-//   ∂/∂γ = q/γ − (p x + q)/(γ + x m̄).
-// Histories are grouped by x once: the special functions (Γ ratio, ψ; Boost.Math in double, no long
-// double promotion) are evaluated once per distinct x per evaluation, and every history costs one
-// log and one division (the logs of m̄ and x are precomputed).
-// Cost per evaluation: O(histories + distinct x · special functions); the CDNOW fit (946
-// repeaters, 3 parameters) takes well under a millisecond.
-//
-// Identification: fit_error when there is no weight, or when every m̄ is the same (no heterogeneity
-// in spend to identify q and γ; the maximum is at q → ∞).
-//
-// Thread-safety: pure functions; reentrant (Boost.Math special functions, no global state).
-// Sources: as above; formulas re-derived from the papers, no code from other projects.
+/// \file
+/// Gamma-Gamma model of monetary value (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value
+/// curves for customer base analysis", JMR 42(4), the spend sub-model; Hardie, note 025 "The
+/// Gamma-Gamma model of monetary value", brucehardie.com). Equation numbers are not quoted: the
+/// formulas below are derived in both sources. Input: spend_history {x, m̄, weight}
+/// (cxm/value/histories.hpp), the x ≥ 1 repeat transactions of a customer averaging m̄ > 0.
+///
+/// Model: each transaction value z ~ gamma(shape p, rate ν), ν varies across customers as
+/// gamma(shape q, rate γ); spend is independent of the transaction process. Then x m̄ | ν ~
+/// gamma(p x, ν) and the density of m̄ (the change of variable from the sum x m̄ to the mean m̄
+/// gives the factor x^{p x}) is
+///
+///     f(m̄ | p, q, γ; x) = Γ(p x + q) / (Γ(p x) Γ(q)) · γ^q m̄^{p x − 1} x^{p x} / (γ + x m̄)^{p x + q}.
+///
+/// log_likelihood is log f, and Σ weight · log f over histories (the fit's objective, the value of the
+/// published −4055.9 on the 946 CDNOW repeaters).
+/// Conditional expected mean transaction value (FHL 2005; note 025): the posterior of
+/// ν is gamma(p x + q, γ + x m̄), hence
+///
+///     E[M | x, m̄] = p (γ + x m̄) / (p x + q − 1)
+///                 = (q − 1)/(p x + q − 1) · p γ/(q − 1) + p x/(p x + q − 1) · m̄,
+///
+/// a weighted average of the population mean p γ / (q − 1) (needs q > 1) and the observed m̄.
+/// The conditional mean itself needs only p x + q > 1; std::domain_error otherwise.
+///
+/// Fit: maximize_likelihood (cxm/value/fit.hpp) with the analytic gradient
+///   ∂/∂p = x [ψ(p x + q) − ψ(p x) + log m̄ + log x − log(γ + x m̄)],
+///   ∂/∂q = ψ(p x + q) − ψ(q) + log γ − log(γ + x m̄),
+///   ∂/∂γ = q/γ − (p x + q)/(γ + x m̄).
+/// Histories are grouped by x once: the special functions (Γ ratio, ψ; Boost.Math in double, no long
+/// double promotion) are evaluated once per distinct x per evaluation, and every history costs one
+/// log and one division (the logs of m̄ and x are precomputed).
+/// Cost per evaluation: O(histories + distinct x · special functions); the CDNOW fit (946
+/// repeaters, 3 parameters) takes well under a millisecond.
+///
+/// Identification: fit_error when there is no weight, or when every m̄ is the same (no heterogeneity
+/// in spend to identify q and γ; the maximum is at q → ∞).
+///
+/// Thread-safety: pure functions; reentrant (Boost.Math special functions, no global state).
+/// Sources: as above; formulas re-derived from the papers, no code from other projects.
 
 #include <algorithm>
 #include <array>
@@ -63,6 +64,7 @@ struct gamma_gamma {
   double p = 0.0;      ///< shape of a transaction value given ν (> 0)
   double q = 0.0;      ///< shape of the heterogeneity in ν (> 0)
   double gamma = 0.0;  ///< rate (scale of money) of the heterogeneity in ν (> 0)
+  /// Compares every field.
   friend bool operator==(const gamma_gamma&, const gamma_gamma&) = default;
 };
 
@@ -216,8 +218,8 @@ class gamma_gamma_data {
 
 /// A fitted Gamma-Gamma model; diagnostics.parameters and standard_errors in the order (p, q, γ).
 struct gamma_gamma_fit {
-  gamma_gamma model;
-  fit_outcome<3> diagnostics;
+  gamma_gamma model;  ///< the fitted parameters
+  fit_outcome<3> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Maximum-likelihood fit of the Gamma-Gamma model (weights = customers per history).

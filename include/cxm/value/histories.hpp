@@ -1,13 +1,14 @@
 #pragma once
-// The inputs of the buy-till-you-die models, in the model's time unit (weeks for CDNOW):
-//   purchase_history {x, t_x, T, weight}: x repeat purchases (distinct purchase periods − 1), the
-//     last one t_x after the first, observed for T since the first (0 ≤ t_x ≤ T); weight = how many
-//     customers share the pattern (1 for one customer);
-//   spend_history {x, mean_spend, weight}: the Gamma-Gamma input (x ≥ 1 repeat purchases whose
-//     amounts average mean_spend > 0).
-// compress() merges identical (x, t_x, T) patterns, summing their weights: the likelihood of a
-// pattern is computed once (1,016 patterns for the 2,357 CDNOW sample customers). See
-// docs/metrics/lifetime-value.md.
+/// \file
+/// The inputs of the buy-till-you-die models, in the model's time unit (weeks for CDNOW):
+///   purchase_history {x, t_x, T, weight}: x repeat purchases (distinct purchase periods − 1), the
+///     last one t_x after the first, observed for T since the first (0 ≤ t_x ≤ T); weight = how many
+///     customers share the pattern (1 for one customer);
+///   spend_history {x, mean_spend, weight}: the Gamma-Gamma input (x ≥ 1 repeat purchases whose
+///     amounts average mean_spend > 0).
+/// compress() merges identical (x, t_x, T) patterns, summing their weights: the likelihood of a
+/// pattern is computed once (1,016 patterns for the 2,357 CDNOW sample customers). See
+/// docs/metrics/lifetime-value.md.
 
 #include <algorithm>
 #include <cmath>
@@ -20,18 +21,22 @@
 
 namespace cxm::value {
 
+/// One purchase pattern: the input of BG/NBD, MBG/NBD, Pareto/NBD (the top of this header).
 struct purchase_history {
   double x = 0.0;       ///< repeat purchases (whole number ≥ 0)
   double t_x = 0.0;     ///< time of the last purchase after the first (0 when x = 0)
   double T = 0.0;       ///< time observed since the first purchase, T ≥ t_x
   double weight = 1.0;  ///< customers with this pattern (> 0)
+  /// Compares every field.
   friend bool operator==(const purchase_history&, const purchase_history&) = default;
 };
 
+/// One spend pattern: the input of Gamma-Gamma (the top of this header).
 struct spend_history {
   double x = 0.0;           ///< repeat purchases averaged (whole number ≥ 1)
   double mean_spend = 0.0;  ///< mean amount of those purchases (> 0)
-  double weight = 1.0;
+  double weight = 1.0;  ///< customers with this pattern (> 0)
+  /// Compares every field.
   friend bool operator==(const spend_history&, const spend_history&) = default;
 };
 
@@ -49,6 +54,8 @@ inline void check_history(const purchase_history& h, std::size_t index) {
   if (!std::isfinite(h.weight) || !(h.weight > 0.0)) fail("weight must be finite and > 0");
 }
 
+/// Throws std::invalid_argument naming the index and the field when a spend history is outside its
+/// domain (x not a whole number ≥ 1, mean_spend ≤ 0, weight ≤ 0, anything non-finite).
 inline void check_history(const spend_history& h, std::size_t index) {
   const auto fail = [&](const char* what) {
     throw std::invalid_argument("spend history " + std::to_string(index) + ": " + what);

@@ -1,33 +1,34 @@
 #pragma once
-// MBG/NBD ("modified" BG/NBD) model of repeat buying (Batislam, Denizel & Filiztekin 2007,
-// "Empirical validation and comparison of models for customer base analysis", International
-// Journal of Research in Marketing 24(3), 201–209).
-//
-// Like the BG/NBD (bg_nbd.hpp): purchases at Poisson rate λ ~ Gamma(r, α) while alive, dropout
-// probability p ~ Beta(a, b) — but the dropout coin is also tossed right after the first purchase
-// (time 0), so a customer with no repeat purchase may already be gone: P(alive | x = 0) < 1.
-// Individual level, given (λ, p):
-//   L(x, t_x, T | λ, p) = (1−p)^{x+1} λ^x e^{−λT} + p (1−p)^x λ^x e^{−λ t_x}.
-// Mixing over λ and p (E[(1−p)^{x+1}] = B(a, b+x+1)/B(a, b), E[p(1−p)^x] = B(a+1, b+x)/B(a, b)):
-//   L(x, t_x, T) = B(a, b+x+1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^{r+x})
-//                + B(a+1, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^{r+x})
-//     computed as log L = r log α + Σ_{j<x} log(r+j) + Σ_{j≤x} log[(b+j)/(a+b+j)] − (r+x) log(α+T)
-//                       + log(1 + D),   D = a/(b+x) · ((α+T)/(α+t_x))^{r+x}   (for every x ≥ 0).
-//   P(alive | x, t_x, T) = 1 / (1 + D)          (x = 0, T = 0: b/(a+b))
-//   E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r · 2F1(r, b+1; a+b; t/(α+t))]
-//     (= E[1−p] · the expectation of an alive customer with p ~ Beta(a, b+1)),
-//   E[Y(t) | x, t_x, T] = (a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^{r+x} 2F1(r+x, b+x+1; a+b+x; z)]
-//                         · P(alive),   z = t/(α+T+t),
-//   P(X(t) = n) = B(a, b+n+1)/B(a, b) · NB(n; r, t/(α+t)) + B(a+1, b+n)/B(a, b) · P(NB ≥ n)
-//     (n = 0 includes the customers gone at time 0: P(NB ≥ 0) = 1).
-// The expressions for P(alive), E[X(t)], E[Y(t)] and P(X(t) = n) follow from the individual-level
-// model above by the same steps as Fader, Hardie & Lee 2005 (eqs. 7, 8, 10) and agree with
-// Batislam et al. (2007); the tests check each one against direct numerical integration over the
-// mixing distributions. The 2F1 brackets are evaluated by
-// detail::beta_geometric::alive_expected_purchases (Euler-transformed Gauss series, finite at a = 1).
-//
-// Cost, thread-safety and validation: as bg_nbd.hpp (pure functions, reentrant).
-// See docs/metrics/lifetime-value.md.
+/// \file
+/// MBG/NBD ("modified" BG/NBD) model of repeat buying (Batislam, Denizel & Filiztekin 2007,
+/// "Empirical validation and comparison of models for customer base analysis", International
+/// Journal of Research in Marketing 24(3), 201–209).
+///
+/// Like the BG/NBD (bg_nbd.hpp): purchases at Poisson rate λ ~ Gamma(r, α) while alive, dropout
+/// probability p ~ Beta(a, b) — but the dropout coin is also tossed right after the first purchase
+/// (time 0), so a customer with no repeat purchase may already be gone: P(alive | x = 0) < 1.
+/// Individual level, given (λ, p):
+///   L(x, t_x, T | λ, p) = (1−p)^{x+1} λ^x e^{−λT} + p (1−p)^x λ^x e^{−λ t_x}.
+/// Mixing over λ and p (E[(1−p)^{x+1}] = B(a, b+x+1)/B(a, b), E[p(1−p)^x] = B(a+1, b+x)/B(a, b)):
+///   L(x, t_x, T) = B(a, b+x+1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^{r+x})
+///                + B(a+1, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^{r+x})
+///     computed as log L = r log α + Σ_{j<x} log(r+j) + Σ_{j≤x} log[(b+j)/(a+b+j)] − (r+x) log(α+T)
+///                       + log(1 + D),   D = a/(b+x) · ((α+T)/(α+t_x))^{r+x}   (for every x ≥ 0).
+///   P(alive | x, t_x, T) = 1 / (1 + D)          (x = 0, T = 0: b/(a+b))
+///   E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r · 2F1(r, b+1; a+b; t/(α+t))]
+///     (= E[1−p] · the expectation of an alive customer with p ~ Beta(a, b+1)),
+///   E[Y(t) | x, t_x, T] = (a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^{r+x} 2F1(r+x, b+x+1; a+b+x; z)]
+///                         · P(alive),   z = t/(α+T+t),
+///   P(X(t) = n) = B(a, b+n+1)/B(a, b) · NB(n; r, t/(α+t)) + B(a+1, b+n)/B(a, b) · P(NB ≥ n)
+///     (n = 0 includes the customers gone at time 0: P(NB ≥ 0) = 1).
+/// The expressions for P(alive), E[X(t)], E[Y(t)] and P(X(t) = n) follow from the individual-level
+/// model above by the same steps as Fader, Hardie & Lee 2005 (eqs. 7, 8, 10) and agree with
+/// Batislam et al. (2007); the tests check each one against direct numerical integration over the
+/// mixing distributions. The 2F1 brackets are evaluated by
+/// detail::beta_geometric::alive_expected_purchases (Euler-transformed Gauss series, finite at a = 1).
+///
+/// Cost, thread-safety and validation: as bg_nbd.hpp (pure functions, reentrant).
+/// See docs/metrics/lifetime-value.md.
 
 #include <array>
 #include <cmath>
@@ -44,10 +45,11 @@ namespace cxm::value {
 
 /// MBG/NBD parameters: λ ~ Gamma(shape r, rate α), p ~ Beta(a, b). All finite and > 0.
 struct mbg_nbd {
-  double r = 0.0;
-  double alpha = 0.0;
-  double a = 0.0;
-  double b = 0.0;
+  double r = 0.0;  ///< shape of the purchase-rate Gamma
+  double alpha = 0.0;  ///< rate of the purchase-rate Gamma, in the model's time unit
+  double a = 0.0;  ///< first shape of the dropout Beta
+  double b = 0.0;  ///< second shape of the dropout Beta
+  /// Compares every field.
   friend bool operator==(const mbg_nbd&, const mbg_nbd&) = default;
 };
 
@@ -126,8 +128,8 @@ inline double mbg_log_d(const mbg_nbd& m, const purchase_history& h) {
 
 /// A fitted MBG/NBD model; diagnostics.parameters = (r, α, a, b), with their standard errors.
 struct mbg_nbd_fit {
-  mbg_nbd model;
-  fit_outcome<4> diagnostics;
+  mbg_nbd model;  ///< the fitted parameters
+  fit_outcome<4> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Maximum-likelihood fit (maximize_likelihood, fit.hpp) with the analytic gradient on the

@@ -1,68 +1,69 @@
 #pragma once
-// Pareto/NBD model of repeat buying in a non-contractual setting (Schmittlein, Morrison & Colombo
-// 1987, "Counting your customers: who are they and what will they do next?", Management Science
-// 33(1), hereafter SMC). While alive a customer buys as a Poisson process of rate λ; he dies after an
-// exponential lifetime of rate μ; λ ~ Gamma(r, α), μ ~ Gamma(s, β), independent across customers.
-// Input: purchase_history {x, t_x, T} (histories.hpp), time in the model's unit (weeks for CDNOW).
-//
-// Likelihood (Fader & Hardie 2005, "A note on deriving the Pareto/NBD model and related
-// expressions", brucehardie.com note 009, section 3, eqs. (22)–(23)):
-//
-//   L = Γ(r+x) α^r β^s / Γ(r) · { (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A₀ },
-//   A₀ = F(t_x) − F(T),   F(t) = 2F1(a, b; a+1; z(t)) / (m+t)^a,   a = r+s+x,
-//   α ≥ β:  m = α, b = s+1,   z(t) = (α−β)/(α+t);     α < β:  m = β, b = r+x,  z(t) = (β−α)/(β+t),
-//
-// so that 0 ≤ z < 1 always. s/(r+s+x)·A₀ is s∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (the
-// customer died at τ after his last purchase), which the tests check by quadrature.
-//
-// Numerically stable evaluation (as in Fader & Hardie's MATLAB note 008, the terms are put over the
-// common factor (m+t_x)^−a, so nothing under- or overflows for large x):
-//   log L = Σ_{k<x} log(r+k) + r log α + s log β − a log(m+t_x) + log H̃,
-//   H̃ = ρ·(1−z(T))^−e + s·[S₀(t_x) − ρ·S₀(T)],   ρ = ((m+t_x)/(m+T))^a,  e = s (α ≥ β) or r+x,
-// with S₀(t) = 2F1(a, b; a+1; z(t))/a = Σ_n (b)_n z^n / (n! (a+n)) (both terms of H̃ are ≥ 0
-// in exact arithmetic: ρ(1−z_T)^−e − sρS₀(T) = (r+x)∫_T^∞ (α+τ)^−(r+x+1)(β+τ)^−s dτ·(m+t_x)^a).
-// Γ(r+x)/Γ(r) is the rising factorial, a sum of x logs (lgamma beyond 64 steps).
-//
-// 2F1 (detail::pnbd_series_at): the Gauss series (Abramowitz & Stegun 15.1.1) summed directly.
-// Its z-free coefficients 1/(a+n), (b+n)/(n+1), Σ_{k<n} 1/(b+k) depend on (r, s, x) only and are
-// tabulated once per x per evaluation (detail::pnbd_coefficients), so the loops run without
-// divisions. Convergence test: at term n every later ratio of successive terms of Σ (b)_n zⁿ/n!
-// is at most q = max(z, (b+n)z/(n+1)) (those ratios are monotone in n and tend to z); once q < 1
-// the tail is ≤ u_n·q/(1−q), and summation stops when that bound is ≤ 2^−53·(partial sum)/(a+1)
-// — a bound on the relative truncation error of S₀, of its a- and z-derivative sums and of Σu_n
-// (the b-derivative sum gets a bound a few ulps looser). All terms are positive: no
-// cancellation. Cost ≈ log ε / log z terms: z ≤ 0.093 at the CDNOW optimum (≈ 10–16 terms).
-// z → 1 only when min(α,β)+t ≪ max(α,β); beyond `max_terms` (10⁶ for the public functions, 10⁴
-// inside a fit) the public functions throw std::domain_error and the fit treats the point as
-// infeasible (the line search steps back). Tested against boost::math::hypergeometric_pFq at 252
-// points (0 ≤ z ≤ 0.9, 0.3 ≤ a ≤ 210, 0.25 ≤ b ≤ 200), relative 1e−12.
-//
-// Gradient: analytic. Each series term's log is differentiated w.r.t. a, b, m, min(α,β) (derivative
-// sums S₁ = Σ n u_n/(z(a+n)), S₂ = Σ u_n/(a+n)², S₃ = Σ u_n h_n/(a+n), h_n = Σ_{k<n} 1/(b+k), and
-// U = Σ u_n = (1−z)^−b), and mapped back to (r, α, s, β) per case; Σ 1/(r+k) for ∂/∂r of the
-// rising factorial. No finite differences.
-//
-// P(alive | x, t_x, T) = (α+T)^−(r+x)(β+T)^−s / {…} of L  (note 009, section 5).
-// E[Y(t) | x, t_x, T] = P(alive)·(r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]
-//                                                       (note 009, section 6),
-//   at s = 1 the limit (r+x)(β+T)/(α+T)·log(1 + t/(β+T)); written with expm1 so that it is smooth.
-// E[X(t)] = rβ/(α(s−1))·[1 − (β/(β+t))^(s−1)]             (note 009, section 4).
-// P(X(t) = n) = Γ(r+n)/(Γ(r)n!)·(α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
-//             + Γ(r+n)/(Γ(r)n!)·α^r β^s s ∫₀^t τ^n (α+τ)^−(r+n) (β+τ)^−(s+1) dτ
-//   (alive at t with n purchases, or died at τ < t after n purchases: the conditioning argument of
-//   Fader & Hardie note 012, section 3, integrated over the gammas), the integral by adaptive
-//   Gauss–Kronrod (Boost.Math) instead of note 012's closed form (a finite sum of 2F1s); checked in
-//   the tests against Σ_n P = 1 and Σ_n n·P = E[X(t)].
-//
-// Per-call cost: one history ≈ 2 series of ~log ε/log z terms, 5 logs and 2 exps (plus x logs of
-// the rising factorial; lgamma beyond 64). Fit: compress(), then per evaluation the logs of the
-// distinct T (84 on CDNOW) and t_x (257) once, the series at t_x once per distinct (x, t_x) (586)
-// and at T once per distinct (x, T) (464), for the 1,016 patterns; ≈ 30 evaluations + 8 for the
-// standard errors. Measured (g++ -O2, shared 2-core machine under load): 4.7 ms CPU per fit on the
-// CDNOW sample, 27 ms on CDNOW_master (23,570 customers, 8,685 patterns).
-// Thread-safety: pure functions, reentrant (no static state).
-// Sources: SMC 1987; Fader & Hardie notes 008, 009, 012 (brucehardie.com/notes); Abramowitz &
-// Stegun 15.1.1 (Gauss series). See docs/metrics/lifetime-value.md.
+/// \file
+/// Pareto/NBD model of repeat buying in a non-contractual setting (Schmittlein, Morrison & Colombo
+/// 1987, "Counting your customers: who are they and what will they do next?", Management Science
+/// 33(1), hereafter SMC). While alive a customer buys as a Poisson process of rate λ; he dies after an
+/// exponential lifetime of rate μ; λ ~ Gamma(r, α), μ ~ Gamma(s, β), independent across customers.
+/// Input: purchase_history {x, t_x, T} (histories.hpp), time in the model's unit (weeks for CDNOW).
+///
+/// Likelihood (Fader & Hardie 2005, "A note on deriving the Pareto/NBD model and related
+/// expressions", brucehardie.com note 009, section 3, eqs. (22)–(23)):
+///
+///   L = Γ(r+x) α^r β^s / Γ(r) · { (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A₀ },
+///   A₀ = F(t_x) − F(T),   F(t) = 2F1(a, b; a+1; z(t)) / (m+t)^a,   a = r+s+x,
+///   α ≥ β:  m = α, b = s+1,   z(t) = (α−β)/(α+t);     α < β:  m = β, b = r+x,  z(t) = (β−α)/(β+t),
+///
+/// so that 0 ≤ z < 1 always. s/(r+s+x)·A₀ is s∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (the
+/// customer died at τ after his last purchase), which the tests check by quadrature.
+///
+/// Numerically stable evaluation (as in Fader & Hardie's MATLAB note 008, the terms are put over the
+/// common factor (m+t_x)^−a, so nothing under- or overflows for large x):
+///   log L = Σ_{k<x} log(r+k) + r log α + s log β − a log(m+t_x) + log H̃,
+///   H̃ = ρ·(1−z(T))^−e + s·[S₀(t_x) − ρ·S₀(T)],   ρ = ((m+t_x)/(m+T))^a,  e = s (α ≥ β) or r+x,
+/// with S₀(t) = 2F1(a, b; a+1; z(t))/a = Σ_n (b)_n z^n / (n! (a+n)) (both terms of H̃ are ≥ 0
+/// in exact arithmetic: ρ(1−z_T)^−e − sρS₀(T) = (r+x)∫_T^∞ (α+τ)^−(r+x+1)(β+τ)^−s dτ·(m+t_x)^a).
+/// Γ(r+x)/Γ(r) is the rising factorial, a sum of x logs (lgamma beyond 64 steps).
+///
+/// 2F1 (detail::pnbd_series_at): the Gauss series (Abramowitz & Stegun 15.1.1) summed directly.
+/// Its z-free coefficients 1/(a+n), (b+n)/(n+1), Σ_{k<n} 1/(b+k) depend on (r, s, x) only and are
+/// tabulated once per x per evaluation (detail::pnbd_coefficients), so the loops run without
+/// divisions. Convergence test: at term n every later ratio of successive terms of Σ (b)_n zⁿ/n!
+/// is at most q = max(z, (b+n)z/(n+1)) (those ratios are monotone in n and tend to z); once q < 1
+/// the tail is ≤ u_n·q/(1−q), and summation stops when that bound is ≤ 2^−53·(partial sum)/(a+1)
+/// — a bound on the relative truncation error of S₀, of its a- and z-derivative sums and of Σu_n
+/// (the b-derivative sum gets a bound a few ulps looser). All terms are positive: no
+/// cancellation. Cost ≈ log ε / log z terms: z ≤ 0.093 at the CDNOW optimum (≈ 10–16 terms).
+/// z → 1 only when min(α,β)+t ≪ max(α,β); beyond `max_terms` (10⁶ for the public functions, 10⁴
+/// inside a fit) the public functions throw std::domain_error and the fit treats the point as
+/// infeasible (the line search steps back). Tested against boost::math::hypergeometric_pFq at 252
+/// points (0 ≤ z ≤ 0.9, 0.3 ≤ a ≤ 210, 0.25 ≤ b ≤ 200), relative 1e−12.
+///
+/// Gradient: analytic. Each series term's log is differentiated w.r.t. a, b, m, min(α,β) (derivative
+/// sums S₁ = Σ n u_n/(z(a+n)), S₂ = Σ u_n/(a+n)², S₃ = Σ u_n h_n/(a+n), h_n = Σ_{k<n} 1/(b+k), and
+/// U = Σ u_n = (1−z)^−b), and mapped back to (r, α, s, β) per case; Σ 1/(r+k) for ∂/∂r of the
+/// rising factorial. No finite differences.
+///
+/// P(alive | x, t_x, T) = (α+T)^−(r+x)(β+T)^−s / {…} of L  (note 009, section 5).
+/// E[Y(t) | x, t_x, T] = P(alive)·(r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]
+///                                                       (note 009, section 6),
+///   at s = 1 the limit (r+x)(β+T)/(α+T)·log(1 + t/(β+T)); written with expm1 so that it is smooth.
+/// E[X(t)] = rβ/(α(s−1))·[1 − (β/(β+t))^(s−1)]             (note 009, section 4).
+/// P(X(t) = n) = Γ(r+n)/(Γ(r)n!)·(α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
+///             + Γ(r+n)/(Γ(r)n!)·α^r β^s s ∫₀^t τ^n (α+τ)^−(r+n) (β+τ)^−(s+1) dτ
+///   (alive at t with n purchases, or died at τ < t after n purchases: the conditioning argument of
+///   Fader & Hardie note 012, section 3, integrated over the gammas), the integral by adaptive
+///   Gauss–Kronrod (Boost.Math) instead of note 012's closed form (a finite sum of 2F1s); checked in
+///   the tests against Σ_n P = 1 and Σ_n n·P = E[X(t)].
+///
+/// Per-call cost: one history ≈ 2 series of ~log ε/log z terms, 5 logs and 2 exps (plus x logs of
+/// the rising factorial; lgamma beyond 64). Fit: compress(), then per evaluation the logs of the
+/// distinct T (84 on CDNOW) and t_x (257) once, the series at t_x once per distinct (x, t_x) (586)
+/// and at T once per distinct (x, T) (464), for the 1,016 patterns; ≈ 30 evaluations + 8 for the
+/// standard errors. Measured (g++ -O2, shared 2-core machine under load): 4.7 ms CPU per fit on the
+/// CDNOW sample, 27 ms on CDNOW_master (23,570 customers, 8,685 patterns).
+/// Thread-safety: pure functions, reentrant (no static state).
+/// Sources: SMC 1987; Fader & Hardie notes 008, 009, 012 (brucehardie.com/notes); Abramowitz &
+/// Stegun 15.1.1 (Gauss series). See docs/metrics/lifetime-value.md.
 
 #include <algorithm>
 #include <array>
@@ -89,10 +90,11 @@ namespace cxm::value {
 /// Pareto/NBD parameters: purchase rate λ ~ Gamma(shape r, rate α), death rate μ ~ Gamma(shape s,
 /// rate β); all four finite and > 0. α and β are in the model's time unit.
 struct pareto_nbd {
-  double r = 0.0;
-  double alpha = 0.0;
-  double s = 0.0;
-  double beta = 0.0;
+  double r = 0.0;  ///< shape of the purchase-rate Gamma
+  double alpha = 0.0;  ///< rate of the purchase-rate Gamma, in the model's time unit
+  double s = 0.0;  ///< shape of the death-rate Gamma
+  double beta = 0.0;  ///< rate of the death-rate Gamma, in the model's time unit
+  /// Compares every field.
   friend bool operator==(const pareto_nbd&, const pareto_nbd&) = default;
 };
 
@@ -582,8 +584,8 @@ inline void pnbd_check_time(double t) {
 
 /// A fitted Pareto/NBD model; diagnostics.parameters = (r, α, s, β).
 struct pareto_nbd_fit {
-  pareto_nbd model;
-  fit_outcome<4> diagnostics;
+  pareto_nbd model;  ///< the fitted parameters
+  fit_outcome<4> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Maximum-likelihood fit (fit.hpp: L-BFGS in log-parameters, analytic gradient). Compresses the

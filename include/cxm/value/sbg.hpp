@@ -1,48 +1,49 @@
 #pragma once
-// Shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007, "How to project
-// customer retention", Journal of Interactive Marketing 21(1)), with the discounted expected residual
-// lifetime of Fader & Hardie 2010 ("Customer-base valuation in a contractual setting: the perils of
-// ignoring heterogeneity", Marketing Science 29(1)).
-//
-// Model (FH 2007): at the end of each period a customer churns with probability θ, constant for the
-// customer (geometric lifetime T = the period in which the customer churns, t = 1, 2, ...), and θ
-// varies across customers as beta(α, β). Then, with B the beta function,
-//     P(T = t) = B(α + 1, β + t − 1) / B(α, β),            P(T = 1) = α / (α + β),
-//     S(t)     = P(T > t) = B(α, β + t) / B(α, β),          S(0) = 1,
-//     r_t      = S(t) / S(t − 1) = (β + t − 1) / (α + β + t − 1)   (the retention rate of period t,
-//                increasing in t: the "ever-increasing retention" produced by heterogeneity),
-//     P(T = t) = S(t − 1) − S(t) = P(T = t − 1) · (β + t − 2) / (α + β + t − 1).
-//
-// Input: a cohort survival vector alive[0..k], alive[t] = customers still active after t periods
-// (alive[0] = the cohort size: 1000, 631, 468, ... in FH 2007 Table 1). The n_t = alive[t−1] − alive[t]
-// customers who left in period t contribute log P(T = t); the alive[k] survivors are right-censored and
-// contribute log S(k). The log-likelihood (FH 2007, the function its spreadsheet appendix maximises)
-// is
-//     LL(α, β) = Σ_{t=1}^{k} n_t log P(T = t) + alive[k] log S(k).
-// Counts may be fractional (percentages of the cohort): they are weights.
-//
-// Gradient: with the rising factorials of P(T = t) = α (β)_{t−1} / (α + β)_t,
-//     ∂ log P(T = t)/∂α = 1/α − Σ_{m<t} 1/(α + β + m),   ∂/∂β = Σ_{j<t−1} 1/(β + j) − Σ_{m<t} 1/(α + β + m),
-//     ∂ log S(t)/∂α = −Σ_{m<t} 1/(α + β + m),            ∂/∂β = Σ_{j<t} 1/(β + j) − Σ_{m<t} 1/(α + β + m).
-// One evaluation is one pass over the k periods: O(k) logs and divisions.
-//
-// Discounted expected residual lifetime (FH 2010, the DERL expression with the Gaussian hypergeometric
-// function): for a customer who has made n renewals (T > n), at the moment of the next renewal decision,
-// with discount rate d per period and z = 1/(1 + d),
-//     DERL(d | α, β, n) = Σ_{t>n} S(t)/S(n) · z^{t−n−1} = r_{n+1} · ₂F₁(1, β + n + 1; α + β + n + 1; z)
-// (FH 2010 writes it for "n − 1 renewals" as (β+n−1)/(α+β+n−1) · ₂F₁(1, β+n; α+β+n; z)); the payment at
-// the decision is undiscounted. The expected discounted lifetime of a new customer (first payment now):
-//     DEL(d | α, β) = Σ_{t≥0} S(t) z^t = ₂F₁(1, β; α + β; z).
-// Both are computed as the ₂F₁ series Σ_k Π_{j<k} (b + j)/(c + j) z^k (a = 1), which converges
-// geometrically (ratio < z): O(log(ε)/log(z)) terms; d must be > 0.
-//
-// Identification: fit_error when the cohort is empty, fewer than two periods are observed, nobody left,
-// everybody left in period 1, or nobody left after period 1 (the maximum is on the boundary α, β → 0).
-// Homogeneous (geometric) data push α, β → ∞ with α/(α + β) fixed: see diagnostics.converged and
-// hessian_positive_definite.
-//
-// Thread-safety: pure functions; reentrant. Sources: as above; formulas from the papers, no code from
-// other projects.
+/// \file
+/// Shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007, "How to project
+/// customer retention", Journal of Interactive Marketing 21(1)), with the discounted expected residual
+/// lifetime of Fader & Hardie 2010 ("Customer-base valuation in a contractual setting: the perils of
+/// ignoring heterogeneity", Marketing Science 29(1)).
+///
+/// Model (FH 2007): at the end of each period a customer churns with probability θ, constant for the
+/// customer (geometric lifetime T = the period in which the customer churns, t = 1, 2, ...), and θ
+/// varies across customers as beta(α, β). Then, with B the beta function,
+///     P(T = t) = B(α + 1, β + t − 1) / B(α, β),            P(T = 1) = α / (α + β),
+///     S(t)     = P(T > t) = B(α, β + t) / B(α, β),          S(0) = 1,
+///     r_t      = S(t) / S(t − 1) = (β + t − 1) / (α + β + t − 1)   (the retention rate of period t,
+///                increasing in t: the "ever-increasing retention" produced by heterogeneity),
+///     P(T = t) = S(t − 1) − S(t) = P(T = t − 1) · (β + t − 2) / (α + β + t − 1).
+///
+/// Input: a cohort survival vector alive[0..k], alive[t] = customers still active after t periods
+/// (alive[0] = the cohort size: 1000, 631, 468, ... in FH 2007 Table 1). The n_t = alive[t−1] − alive[t]
+/// customers who left in period t contribute log P(T = t); the alive[k] survivors are right-censored and
+/// contribute log S(k). The log-likelihood (FH 2007, the function its spreadsheet appendix maximises)
+/// is
+///     LL(α, β) = Σ_{t=1}^{k} n_t log P(T = t) + alive[k] log S(k).
+/// Counts may be fractional (percentages of the cohort): they are weights.
+///
+/// Gradient: with the rising factorials of P(T = t) = α (β)_{t−1} / (α + β)_t,
+///     ∂ log P(T = t)/∂α = 1/α − Σ_{m<t} 1/(α + β + m),   ∂/∂β = Σ_{j<t−1} 1/(β + j) − Σ_{m<t} 1/(α + β + m),
+///     ∂ log S(t)/∂α = −Σ_{m<t} 1/(α + β + m),            ∂/∂β = Σ_{j<t} 1/(β + j) − Σ_{m<t} 1/(α + β + m).
+/// One evaluation is one pass over the k periods: O(k) logs and divisions.
+///
+/// Discounted expected residual lifetime (FH 2010, the DERL expression with the Gaussian hypergeometric
+/// function): for a customer who has made n renewals (T > n), at the moment of the next renewal decision,
+/// with discount rate d per period and z = 1/(1 + d),
+///     DERL(d | α, β, n) = Σ_{t>n} S(t)/S(n) · z^{t−n−1} = r_{n+1} · ₂F₁(1, β + n + 1; α + β + n + 1; z)
+/// (FH 2010 writes it for "n − 1 renewals" as (β+n−1)/(α+β+n−1) · ₂F₁(1, β+n; α+β+n; z)); the payment at
+/// the decision is undiscounted. The expected discounted lifetime of a new customer (first payment now):
+///     DEL(d | α, β) = Σ_{t≥0} S(t) z^t = ₂F₁(1, β; α + β; z).
+/// Both are computed as the ₂F₁ series Σ_k Π_{j<k} (b + j)/(c + j) z^k (a = 1), which converges
+/// geometrically (ratio < z): O(log(ε)/log(z)) terms; d must be > 0.
+///
+/// Identification: fit_error when the cohort is empty, fewer than two periods are observed, nobody left,
+/// everybody left in period 1, or nobody left after period 1 (the maximum is on the boundary α, β → 0).
+/// Homogeneous (geometric) data push α, β → ∞ with α/(α + β) fixed: see diagnostics.converged and
+/// hessian_positive_definite.
+///
+/// Thread-safety: pure functions; reentrant. Sources: as above; formulas from the papers, no code from
+/// other projects.
 
 #include <algorithm>
 #include <array>
@@ -63,6 +64,7 @@ namespace cxm::value {
 struct sbg {
   double alpha = 0.0;  ///< > 0
   double beta = 0.0;   ///< > 0
+  /// Compares every field.
   friend bool operator==(const sbg&, const sbg&) = default;
 };
 
@@ -220,8 +222,8 @@ inline double discount_factor(double discount) {
 
 /// A fitted sBG model; diagnostics in the order (α, β).
 struct sbg_fit {
-  sbg model;
-  fit_outcome<2> diagnostics;
+  sbg model;  ///< the fitted parameters
+  fit_outcome<2> diagnostics;  ///< the fit's diagnostics
 };
 
 /// Maximum-likelihood fit of the sBG model to one cohort's survival vector (FH 2007). Default start

@@ -1,38 +1,39 @@
 #pragma once
-// The buy-till-you-die summary from the event stream: a per-customer metric of the engine
-// (purchase_summary, protocol: events/metric.hpp) and a report-time metric (btyd_summary) that turns
-// the table into the models' inputs (histories.hpp). See docs/metrics/lifetime-value.md.
-//
-// Per customer, from purchase events (amounts from the kind registry), with purchases in the same
-// period (a calendar day or ISO week, UTC) merged into one and their amounts summed:
-//   first and last purchase period, the number of distinct purchase periods, the first period's
-//   amount and the total amount; once for the calibration span (purchases before calibration_end)
-//   and once for the holdout span (at or after it; empty without calibration_end).
-// As of an evaluation time e (the report's as_of, or the last instant before calibration_end when
-// that is earlier), in the model's time unit u (weeks by default: the CDNOW convention):
-//   x   = distinct calibration purchase periods − 1   (repeat purchases),
-//   t_x = (last − first) periods · period / u,         T = (period(e) − first) · period / u,
-//   m̄   = (total − first period's amount) / x         (the mean of the repeat periods' sums; 0 if x = 0).
-// With period = day, u = week and calibration_end = 1997-10-01 this is exactly the reduction of the
-// CDNOW sample in Fader, Hardie & Lee (2005) (data/REFERENCE.md): tests/value/summary.cpp.
-//
-// Distinct periods under out-of-order events: each span keeps a 64-period bitmap below its latest
-// period, so a late purchase within 63 periods of the customer's latest one (in its span) is told
-// apart exactly from one in a period already counted; so is one before the first period (it becomes
-// the first; the former first period's amount becomes a repeat amount). A late purchase further back
-// and after the first period cannot be told apart: it is counted as a new period and the span is
-// flagged `ambiguous` (the report counts such customers). Within the engine's lateness bound of 63
-// periods (63 days for daily periods) the summary is exact.
-//
-// Merges: exact when each customer lives in one part (parallel_ingest partitions by customer). When
-// the same customer is met on both sides (exact_only_when_partitioned: the engine's report counts it
-// in customers_merged_from_both_sides), periods are unioned exactly when both sides' spans are
-// disjoint or each within 64 periods; otherwise the known overlap is removed, the rest is assumed
-// disjoint, and the span is flagged `ambiguous`. Amounts add either way (a purchase is never lost
-// nor counted twice in the amounts; only the period count can be uncertain, and then it is flagged).
-//
-// Cost per purchase: one period computation, a few integer operations. Memory: 80 bytes per customer
-// (two spans of 40). Times: events are kept to the engine's 32-bit seconds; periods are u32 indices.
+/// \file
+/// The buy-till-you-die summary from the event stream: a per-customer metric of the engine
+/// (purchase_summary, protocol: events/metric.hpp) and a report-time metric (btyd_summary) that turns
+/// the table into the models' inputs (histories.hpp). See docs/metrics/lifetime-value.md.
+///
+/// Per customer, from purchase events (amounts from the kind registry), with purchases in the same
+/// period (a calendar day or ISO week, UTC) merged into one and their amounts summed:
+///   first and last purchase period, the number of distinct purchase periods, the first period's
+///   amount and the total amount; once for the calibration span (purchases before calibration_end)
+///   and once for the holdout span (at or after it; empty without calibration_end).
+/// As of an evaluation time e (the report's as_of, or the last instant before calibration_end when
+/// that is earlier), in the model's time unit u (weeks by default: the CDNOW convention):
+///   x   = distinct calibration purchase periods − 1   (repeat purchases),
+///   t_x = (last − first) periods · period / u,         T = (period(e) − first) · period / u,
+///   m̄   = (total − first period's amount) / x         (the mean of the repeat periods' sums; 0 if x = 0).
+/// With period = day, u = week and calibration_end = 1997-10-01 this is exactly the reduction of the
+/// CDNOW sample in Fader, Hardie & Lee (2005) (data/REFERENCE.md): tests/value/summary.cpp.
+///
+/// Distinct periods under out-of-order events: each span keeps a 64-period bitmap below its latest
+/// period, so a late purchase within 63 periods of the customer's latest one (in its span) is told
+/// apart exactly from one in a period already counted; so is one before the first period (it becomes
+/// the first; the former first period's amount becomes a repeat amount). A late purchase further back
+/// and after the first period cannot be told apart: it is counted as a new period and the span is
+/// flagged `ambiguous` (the report counts such customers). Within the engine's lateness bound of 63
+/// periods (63 days for daily periods) the summary is exact.
+///
+/// Merges: exact when each customer lives in one part (parallel_ingest partitions by customer). When
+/// the same customer is met on both sides (exact_only_when_partitioned: the engine's report counts it
+/// in customers_merged_from_both_sides), periods are unioned exactly when both sides' spans are
+/// disjoint or each within 64 periods; otherwise the known overlap is removed, the rest is assumed
+/// disjoint, and the span is flagged `ambiguous`. Amounts add either way (a purchase is never lost
+/// nor counted twice in the amounts; only the period count can be uncertain, and then it is flagged).
+///
+/// Cost per purchase: one period computation, a few integer operations. Memory: 80 bytes per customer
+/// (two spans of 40). Times: events are kept to the engine's 32-bit seconds; periods are u32 indices.
 
 #include <algorithm>
 #include <array>
@@ -56,6 +57,7 @@
 #include "cxm/io/writer.hpp"
 #include "cxm/value/histories.hpp"
 
+/// Customer lifetime value: the purchase summary, the models and their fits (docs/metrics/lifetime-value.md).
 namespace cxm::value {
 
 /// One span's purchase periods of one customer (calibration or holdout). 40 bytes, value-initialised
@@ -68,12 +70,15 @@ struct purchase_span {
   std::uint64_t recent = 0;   ///< bit i: period last − i had a purchase
   double first_amount = 0.0;  ///< the first period's amount (sum of its purchases)
   double amount = 0.0;        ///< every period's amount
+  /// Compares every field.
   friend constexpr bool operator==(const purchase_span&, const purchase_span&) = default;
 
+  /// Flags: a period count could not be told apart (the top of this header).
   static constexpr std::uint32_t flag_ambiguous = 1;
-  static constexpr std::uint32_t window = 64;
+  static constexpr std::uint32_t window = 64;  ///< periods kept in `recent`
 
-  [[nodiscard]] constexpr bool empty() const noexcept { return periods == 0; }
+  [[nodiscard]] constexpr bool empty() const noexcept { return periods == 0; }  ///< no purchase
+  /// Flag_ambiguous is set.
   [[nodiscard]] constexpr bool ambiguous() const noexcept { return (flags & flag_ambiguous) != 0; }
   /// Every purchase period is in the bitmap (the span covers at most 64 periods).
   [[nodiscard]] constexpr bool fully_known() const noexcept { return last - first < window; }
@@ -141,6 +146,7 @@ struct purchase_span {
     return v;
   }
 
+  /// Writes every field, in declaration order.
   void save(io::writer& w) const {
     w.u32(first);
     w.u32(last);
@@ -195,7 +201,7 @@ struct purchase_summary_result {
   double first_amount = 0.0;        ///< the first period's amount
   double total_amount = 0.0;        ///< every calibration period's amount
   std::uint32_t holdout_periods = 0;  ///< distinct holdout purchase periods (all of them repeats)
-  double holdout_amount = 0.0;
+  double holdout_amount = 0.0;  ///< the holdout periods' amount
   /// The evaluation time: as_of, or the last instant before calibration_end when that is earlier.
   timestamp evaluated_at{};
   /// The customer has purchases in periods after the evaluation period: x and t_x count them (T is
@@ -204,6 +210,7 @@ struct purchase_summary_result {
   bool includes_later_events = false;
   /// A period count could not be told apart (see the top of this header).
   bool ambiguous = false;
+  /// Compares every field.
   friend bool operator==(const purchase_summary_result&, const purchase_summary_result&) = default;
 };
 
@@ -216,21 +223,31 @@ struct purchase_summary_result {
 ///     expressed in it;
 ///   - `calibration_end`: milliseconds since 1970 (UTC); purchases at or after it are the holdout.
 ///     Empty (default): no holdout, everything is calibration. Set it with calibration_until().
+/// Input: purchase amounts. Result: purchase_summary_result. Per purchase: one period computation and
+/// a few integer operations; 80 bytes per customer. Merge: exact when each customer lives in one part
+/// (exact_only_when_partitioned; the top of this header).
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
+/// Source: the (x, t_x, T) summary of Fader, Hardie & Lee (2005).
 struct purchase_summary {
+  /// The per-customer state: the calibration and holdout spans, 80 bytes.
   struct state {
-    purchase_span calibration;
-    purchase_span holdout;
+    purchase_span calibration;  ///< purchases before calibration_end
+    purchase_span holdout;  ///< purchases at or after calibration_end
+    /// Compares every field.
     friend constexpr bool operator==(const state&, const state&) = default;
   };
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "purchase_summary";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The event kinds it receives.
   static constexpr kind_set listens{event_kind::purchase};
   /// Distinct periods are exact under merge only when a customer lives in one part.
   static constexpr bool exact_only_when_partitioned = true;
 
-  period_unit period = period_unit::day;
-  std::chrono::seconds time_unit = std::chrono::weeks{1};
-  std::optional<std::chrono::milliseconds> calibration_end{};
+  period_unit period = period_unit::day;  ///< day or iso_week
+  std::chrono::seconds time_unit = std::chrono::weeks{1};  ///< the model's time unit (> 0)
+  std::optional<std::chrono::milliseconds> calibration_end{};  ///< start of the holdout; empty: none
 
   purchase_summary() = default;
   /// Throws std::invalid_argument naming the parameter (period not day / iso_week, time_unit ≤ 0).
@@ -247,12 +264,14 @@ struct purchase_summary {
     return *this;
   }
 
+  /// Visits each parameter by name: saved with the engine, compared by merge.
   template <class Self, class V>
   static void parameters(Self& self, V& visit) {
     visit("period", self.period);
     visit("time_unit", self.time_unit);
     visit("calibration_end", self.calibration_end);
   }
+  /// Throws std::invalid_argument naming the parameter that is invalid.
   void validate() const {
     if (period != period_unit::day && period != period_unit::iso_week)
       throw std::invalid_argument("metric 'purchase_summary': parameter 'period' must be day or iso_week, got " +
@@ -281,8 +300,10 @@ struct purchase_summary {
     const double seconds = period == period_unit::day ? 86'400.0 : 604'800.0;
     return seconds / static_cast<double>(time_unit.count());
   }
+  /// Whether a purchase at `t` belongs to the holdout.
   [[nodiscard]] bool in_holdout(timestamp t) const noexcept { return calibration_end && t.time_since_epoch() >= *calibration_end; }
 
+  /// Folds in one validated event.
   template <class Context>
   void on(state& s, const observation& o, const Context&) const noexcept {
     (in_holdout(o.time) ? s.holdout : s.calibration).add(period_index(o.time), o.value);
@@ -295,6 +316,7 @@ struct purchase_summary {
     if (!representable(t)) throw std::invalid_argument("metric 'purchase_summary': t is outside 1970..2106");
     (in_holdout(t) ? s.holdout : s.calibration).add(period_index(t), amount);
   }
+  /// Folds b into a.
   void merge(state& a, const state& b) const {
     a.calibration.merge(b.calibration);
     a.holdout.merge(b.holdout);
@@ -330,6 +352,7 @@ struct purchase_summary {
     r.mean_repeat_amount = c.periods > 1 ? std::max(0.0, c.amount - c.first_amount) / r.history.x : 0.0;
     return r;
   }
+  /// The customer's figures as of the context's as_of().
   template <class Context>
   [[nodiscard]] purchase_summary_result result(const state& s, const Context& ctx) const noexcept {
     return result_at(s, ctx.as_of());
@@ -391,7 +414,8 @@ struct btyd_summary_result {
   std::uint64_t holdout_only = 0;          ///< holdout purchases but no calibration purchase
   std::uint64_t later_events = 0;          ///< includes_later_events: excluded
   std::uint64_t ambiguous = 0;             ///< summarized, with a period count flagged ambiguous
-  timestamp evaluated_at{};
+  timestamp evaluated_at{};  ///< the evaluation time
+  /// Compares every field.
   friend bool operator==(const btyd_summary_result&, const btyd_summary_result&) = default;
 };
 
@@ -400,9 +424,14 @@ struct btyd_summary_result {
 /// excluded and counted (their record cannot say what x was then); customers without a calibration
 /// purchase are counted. Cost: one pass over the table plus a sort (compress). Memory during the
 /// report: about 56 bytes per summarized customer.
+/// Result: btyd_summary_result. Nothing per event; merge: no state of its own.
+/// Thread safety: the engine's (docs/architecture.md, "Thread safety").
 struct btyd_summary {
+  /// Stable name, part of the saved engine.
   static constexpr std::string_view id = "btyd_summary";
+  /// Format version of its saved state and parameters.
   static constexpr std::uint16_t version = 1;
+  /// The per-customer metrics it reads.
   using depends_on = metric_list<purchase_summary>;
 
   /// The period, time unit and calibration end are those of the engine's purchase_summary instance.

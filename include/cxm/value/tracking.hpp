@@ -1,16 +1,17 @@
 #pragma once
-// The figures analysts use to validate a buy-till-you-die fit (Fader, Hardie & Lee 2005, "Counting
-// your customers the easy way", figures 2–4):
-//   - expected_cumulative_repeats: the cohort's expected cumulative repeat purchases at the end of each
-//     step, Σ_b n_b · E[X(τ − b)] over the customers' first-purchase times b (each customer's clock
-//     starts at the first purchase; E[X(t)] = 0 for t ≤ 0), to plot against the actual cumulative
-//     repeat purchases, through calibration and holdout;
-//   - holdout_by_frequency: the calibration-versus-holdout comparison: customers grouped by their
-//     calibration repeat purchases x = 0, 1, ..., max_x − 1 and "max_x or more", with the mean actual
-//     holdout purchases and the mean conditional expectation E[Y(t) | x, t_x, T] of each group.
-// Generic over every model offering expected_purchases(model, t) and expected_purchases(model,
-// history, t) (bg_nbd, mbg_nbd, pareto_nbd). Times in the model's unit. Pure functions.
-// Cost: steps × distinct first-purchase times expectations; one conditional expectation per history.
+/// \file
+/// The figures analysts use to validate a buy-till-you-die fit (Fader, Hardie & Lee 2005, "Counting
+/// your customers the easy way", figures 2–4):
+///   - expected_cumulative_repeats: the cohort's expected cumulative repeat purchases at the end of each
+///     step, Σ_b n_b · E[X(τ − b)] over the customers' first-purchase times b (each customer's clock
+///     starts at the first purchase; E[X(t)] = 0 for t ≤ 0), to plot against the actual cumulative
+///     repeat purchases, through calibration and holdout;
+///   - holdout_by_frequency: the calibration-versus-holdout comparison: customers grouped by their
+///     calibration repeat purchases x = 0, 1, ..., max_x − 1 and "max_x or more", with the mean actual
+///     holdout purchases and the mean conditional expectation E[Y(t) | x, t_x, T] of each group.
+/// Generic over every model offering expected_purchases(model, t) and expected_purchases(model,
+/// history, t) (bg_nbd, mbg_nbd, pareto_nbd). Times in the model's unit. Pure functions.
+/// Cost: steps × distinct first-purchase times expectations; one conditional expectation per history.
 
 #include <algorithm>
 #include <cmath>
@@ -26,8 +27,8 @@ namespace cxm::value {
 
 /// Customers whose first purchase was at `time` (model units from an origin of the caller's choice).
 struct cohort_births {
-  double time = 0.0;
-  double customers = 0.0;
+  double time = 0.0;  ///< the first purchase time
+  double customers = 0.0;  ///< how many customers
 };
 
 /// At the end of step k (k = 1..steps): Σ_b customers_b · E[X(k · step − time_b)]. Throws
