@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 #include <cxm/stream/engine.hpp>
+#include <cxm/stream/flat_customer_map.hpp>  // cxm::flat_customer_map (Boost >= 1.81)
 
 // Any map template <class Id, class Record> with find, try_emplace, reserve, size, iteration and ==.
 template <class Id, class Record>

@@ -8,7 +8,7 @@
 /// cxm/survey/intervals.hpp adds Student's t) and the tests (cxm/survey/compare.hpp), survival
 /// (cxm/churn/survival.hpp, cxm/churn/lifetimes.hpp), the statistics of cxm/analysis/
 /// (statistics.hpp, segments.hpp, survival_by.hpp) and the CLV arithmetic (cxm/value/clv.hpp);
-/// not the optional adapters either (cxm/boost/...).
+/// not the alternative map cxm/stream/flat_customer_map.hpp, nor the optional adapters (cxm/boost/...).
 
 #include "cxm/core/accumulator.hpp"
 #include "cxm/core/compensated_sum.hpp"

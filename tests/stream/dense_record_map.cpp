@@ -6,6 +6,7 @@
 
 #include "cxm/stream/dense_record_map.hpp"
 #include "cxm/stream/customer_table.hpp"
+#include "cxm/stream/flat_customer_map.hpp"
 
 #include <algorithm>
 #include <array>
@@ -614,7 +615,7 @@ TEST_CASE("dense_record_map: prefetch hints on an empty map, on present and on a
 TEST_CASE("customer_table: takes prefetch hints on dense_record_map only, harmlessly") {
   static_assert(cxm::customer_table<std::uint64_t, engine_record>::prefetches);
   static_assert(cxm::customer_table<cxm::uuid, engine_record>::prefetches);
-#if BOOST_VERSION >= 108100  // flat_customer_map needs Boost 1.81 (include/cxm/stream/customer_table.hpp)
+#if BOOST_VERSION >= 108100  // flat_customer_map needs Boost 1.81 (include/cxm/stream/flat_customer_map.hpp)
   static_assert(!cxm::customer_table<std::uint64_t, engine_record, cxm::flat_customer_map>::prefetches);
 #endif
 

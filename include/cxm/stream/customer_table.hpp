@@ -4,8 +4,9 @@
 /// lookup whatever the number of per-customer metrics. The record is a struct of the metrics'
 /// sub-states (customer_record<activity, spend, ...>). The map is a template parameter; the default is
 /// dense_customer_map (records in insertion order on huge pages, an 8-byte-slot index, prefetch hints
-/// for the engine's bulk add); flat_customer_map (boost::unordered_flat_map) is the alternative. Both
-/// hash transparently, so a string id is looked up as a std::string_view without allocating.
+/// for the engine's bulk add); flat_customer_map (boost::unordered_flat_map, in
+/// cxm/stream/flat_customer_map.hpp) is the alternative. Both hash transparently, so a string id is
+/// looked up as a std::string_view without allocating.
 
 #include <algorithm>
 #include <bit>
@@ -22,10 +23,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/version.hpp>
-#if BOOST_VERSION >= 108100
-#include <boost/unordered/unordered_flat_map.hpp>
-#endif
 
 #include "cxm/core/huge_page_allocator.hpp"
 #include "cxm/events/metric.hpp"
@@ -71,29 +68,6 @@ struct customer_record : detail::record_base<std::index_sequence_for<Metrics...>
     return ((a.template get<Metrics>() == b.template get<Metrics>()) && ...);
   }
 };
-
-/// An alternative map (the Map template parameter): boost::unordered_flat_map with the id's transparent
-/// hash and equality, on an allocator that asks for transparent huge pages once the table outgrows 2 MiB.
-/// Needs boost::unordered_flat_map, new in Boost 1.81; with an older Boost (cxm's floor is 1.74)
-/// flat_customer_map is still declared, and a table using it fails to compile with that message.
-#if BOOST_VERSION >= 108100
-template <class Id, class Record>
-using flat_customer_map =
-    boost::unordered_flat_map<Id, Record, typename customer_id_traits<Id>::hash, typename customer_id_traits<Id>::equal,
-                              huge_page_allocator<std::pair<const Id, Record>>>;
-#else
-namespace detail {
-template <class Id, class Record>
-struct flat_customer_map_needs_boost_1_81 {
-  static_assert(sizeof(Id) == 0 && sizeof(Record) == 0,
-                "cxm::flat_customer_map needs boost::unordered_flat_map, Boost >= 1.81 (BOOST_VERSION >= 108100); "
-                "this Boost is older: use cxm::dense_customer_map, the default map");
-};
-}  // namespace detail
-template <class Id, class Record>
-using flat_customer_map = detail::flat_customer_map_needs_boost_1_81<Id, Record>;
-#endif
-
 
 /// dense_record_map with the id's transparent hash and equality, on huge pages: the default map.
 template <class Id, class Record>
