@@ -15,8 +15,10 @@ DEMO_PACKAGES := g++ libc6-dev cmake ninja-build libboost1.81-dev librange-v3-de
 # libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes of clang 14.
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev libc6-dev cmake ninja-build libboost1.81-dev librange-v3-dev
 FUZZ_PRESET ?= fuzz
-# No Boost package: the clang workflow uses the 1.74 headers unpacked into BOOST_FLOOR_DIR.
-CLANG_PACKAGES := clang-14 libc6-dev cmake ninja-build pkg-config librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev
+# The clang workflow builds against the 1.74 headers unpacked into BOOST_FLOOR_DIR; the system's
+# libboost1.81-dev is still needed by the pkg-config package tests, whose consumers get only cxm's own
+# flags from cxm.pc and find Boost on the system include path (on a fresh machine without it they fail).
+CLANG_PACKAGES := clang-14 libc6-dev cmake ninja-build pkg-config libboost1.81-dev librange-v3-dev libeigen3-dev liblbfgspp-dev doctest-dev
 BOOST_FLOOR_DIR := build/boost-1.74
 
 .PHONY: demo test asan release bench fuzz clang deps demo-deps fuzz-deps clang-deps clean
