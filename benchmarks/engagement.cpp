@@ -481,27 +481,12 @@ int report_targets(const cxm::bench::counter_reporter& reporter) {
                 format(per_customer_ns(rate(name)), 1, "%.1f").c_str());
   }
 
-  struct target {
-    std::string what;
-    std::optional<double> measured;
-    double bound;
-  };
-  const std::vector<target> targets = {
+  std::printf("\n");
+  return cxm::bench::print_targets({
       {"engagement_ingest all / defaults (bulk rate)", ratio(rate("engagement_ingest/all"), rate("engagement_ingest/defaults")), 0.6},
       {"decayed_score cxm / hand", ratio(rate("decayed_score/cxm"), rate("decayed_score/hand")), 0.8},
       {"report_analysis cxm / hand (rate)", ratio(rate("report_analysis/cxm"), rate("report_analysis/hand")), 0.5},
-  };
-  std::printf("\n%-52s %10s %8s  %s\n", "target", "measured", "bound", "result");
-  int missed = 0;
-  for (const auto& t : targets) {
-    const bool met = t.measured && *t.measured >= t.bound;
-    if (!met) ++missed;
-    std::array<char, 16> bound{};
-    std::snprintf(bound.data(), bound.size(), ">= %g", t.bound);
-    std::printf("%-52s %10s %8s  %s\n", t.what.c_str(), format(t.measured, 1, "%.2f").c_str(), bound.data(),
-                cxm::bench::verdict(t.measured.has_value(), met));
-  }
-  return missed;
+  });
 }
 
 constexpr std::string_view events_flag = "--cxm_events=";

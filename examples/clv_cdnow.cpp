@@ -50,15 +50,16 @@ std::vector<row> read_cdnow(const char* path) {
   std::getline(in, line);
   std::vector<row> rows;
   std::size_t n = 1;
+  const auto line_error = [&](const char* what) { return std::runtime_error(std::string(path) + ":" + std::to_string(n) + ": " + what); };
   while (std::getline(in, line)) {
     ++n;
     std::istringstream ss(line);
     std::uint64_t id = 0;
     int ymd = 0, cds = 0;
     double dollars = 0.0;
-    if (!(ss >> id >> ymd >> cds >> dollars)) throw std::runtime_error("line " + std::to_string(n) + ": not a CDNOW row");
+    if (!(ss >> id >> ymd >> cds >> dollars)) throw line_error("not a CDNOW row");
     const year_month_day d{year{ymd / 10000}, month{static_cast<unsigned>(ymd / 100 % 100)}, day{static_cast<unsigned>(ymd % 100)}};
-    if (!d.ok()) throw std::runtime_error("line " + std::to_string(n) + ": not a date");
+    if (!d.ok()) throw line_error("not a date");
     rows.push_back({id, sys_days{d}, dollars});
   }
   return rows;

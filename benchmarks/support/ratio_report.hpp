@@ -4,12 +4,14 @@
 //   - a console reporter that also collects every counter of every benchmark (items_per_second,
 //     bytes_per_customer, ...) by name: the median aggregate when the benchmark is repeated, otherwise
 //     the median of its runs;
-//   - helpers to format rates and ratios for the family's own table;
+//   - helpers to format rates and ratios for the family's own table, and the table of its targets
+//     (cxm::bench::print_targets: what, measured, bound, result);
 //   - the exit status: 2 on a bad flag, 1 when a benchmark run failed or, with --cxm_enforce_targets,
 //     when a target was missed or could not be measured, else 0.
 //
 // A family fills in a cxm::bench::family and returns cxm::bench::run(argc, argv, family) from main();
-// its report callback prints the ratio table and returns the number of targets missed (or not measured).
+// its report callback prints the ratio table and the targets, and returns the number of targets missed
+// (or not measured): what print_targets returns.
 #pragma once
 
 #include <algorithm>
@@ -130,6 +132,74 @@ inline const char* runs_description(const counter_reporter& reporter) {
 /// The result column of a target.
 inline const char* verdict(bool measured, bool met) {
   return !measured ? "not measured" : met ? "met" : "MISSED";
+}
+
+// --- the targets ---------------------------------------------------------------------------------
+
+/// One performance target of a family: a measured figure held against a bound.
+struct target {
+  /// What is measured, the first column ("engine_add/cxm / hand at 1M").
+  std::string what;
+  /// nullopt when it could not be measured (a benchmark filtered out or failed): counted as missed.
+  std::optional<double> measured;
+  double bound = 0;
+  /// Met when measured >= bound; otherwise met when measured <= bound.
+  bool at_least = true;
+  /// The cells of the table's extra columns (target_table::columns), formatted by the family.
+  std::vector<std::string> cells = {};
+  /// Set for a figure shown among the targets without being one: its bound prints as "-", its result
+  /// as this note, and it is never counted as missed.
+  std::string not_a_target = {};
+};
+
+/// An extra column of a target table, between the first one and "measured".
+struct target_column {
+  std::string heading;
+  int width;
+};
+
+/// The layout of a target table. The defaults print the first column left-aligned, the others
+/// right-aligned but the result:
+///   target (52 wide)  [extra columns]  measured (10, "%.2f")  bound (8, ">= %g" or "<= %g")  result
+struct target_table {
+  std::string first_heading = "target";
+  int first_width = 52;
+  std::vector<target_column> columns = {};
+  std::string measured_heading = "measured";
+  /// printf specs (one double) of the measured figure and of the bound after ">= " or "<= ".
+  const char* measured_spec = "%.2f";
+  const char* bound_spec = "%g";
+};
+
+/// Prints the header line of `table`, then a line per target with its verdict ("met", "MISSED" or
+/// "not measured"); returns the number of targets missed or not measured, which the family's report
+/// returns to run() (the exit status under --cxm_enforce_targets).
+inline int print_targets(const std::vector<target>& targets, const target_table& table = {}) {
+  const auto line = [&](const std::string& first, const std::vector<std::string>& cells, const std::string& measured,
+                        const std::string& bound, const char* result) {
+    std::printf("%-*s", table.first_width, first.c_str());
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      std::printf(" %*s", table.columns[i].width, i < cells.size() ? cells[i].c_str() : "");
+    }
+    std::printf(" %10s %8s  %s\n", measured.c_str(), bound.c_str(), result);
+  };
+  std::vector<std::string> headings;
+  for (const auto& column : table.columns) headings.push_back(column.heading);
+  line(table.first_heading, headings, table.measured_heading, "bound", "result");
+
+  int missed = 0;
+  for (const auto& t : targets) {
+    const std::string measured = format(t.measured, 1, table.measured_spec);
+    if (!t.not_a_target.empty()) {
+      line(t.what, t.cells, measured, "-", t.not_a_target.c_str());
+      continue;
+    }
+    const bool met = t.measured && (t.at_least ? *t.measured >= t.bound : *t.measured <= t.bound);
+    if (!met) ++missed;
+    const std::string bound = (t.at_least ? ">= " : "<= ") + format(t.bound, 1, table.bound_spec);
+    line(t.what, t.cells, measured, bound, verdict(t.measured.has_value(), met));
+  }
+  return missed;
 }
 
 // --- main() --------------------------------------------------------------------------------------

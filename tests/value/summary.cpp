@@ -1,6 +1,7 @@
 // Tests for cxm::value::purchase_summary and btyd_summary (include/cxm/value/summary.hpp): hand-worked
-// spans, a brute force from raw purchases, out-of-order arrival, merges, save/load, and the CDNOW
-// reduction of data/REFERENCE.md reproduced from the raw transactions through the engine.
+// spans, a brute force from raw purchases, out-of-order arrival, merges, save/load, the strict reader of
+// the CDNOW transaction files (tests/value/cdnow.hpp), and the CDNOW reduction of data/REFERENCE.md
+// reproduced from the raw transactions through the engine.
 
 #include "cxm/value/summary.hpp"
 
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -15,6 +17,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -342,25 +346,91 @@ TEST_CASE("purchase_span: save -> load; every corrupted field is a format_error"
 }
 
 namespace {
-/// CDNOW_sample.txt: master_id sample_id YYYYMMDD cds dollars (whitespace-separated, CRLF).
-std::vector<cxm::event<>> cdnow_sample_events() {
-  std::ifstream in(cxm_test::data_path("CDNOW_sample.txt"));
-  REQUIRE(in);
-  std::vector<cxm::event<>> out;
-  std::string master;
-  std::uint64_t id = 0;
-  int ymd = 0, cds = 0;
-  double dollars = 0;
-  while (in >> master >> id >> ymd >> cds >> dollars) {
-    const sys_days d = year{ymd / 10000} / month{static_cast<unsigned>(ymd / 100 % 100)} / day{static_cast<unsigned>(ymd % 100)};
-    out.push_back(purchase(id, d, dollars));
+/// A file under the temporary directory holding `contents` byte for byte, removed with the object.
+struct temporary_file {
+  std::filesystem::path path;
+  explicit temporary_file(std::string_view contents)
+      : path(std::filesystem::temp_directory_path() / ("cxm_cdnow_" + std::to_string(std::random_device{}()) + ".txt")) {
+    std::ofstream(path, std::ios::binary) << contents;
   }
-  return out;
+  temporary_file(const temporary_file&) = delete;
+  temporary_file& operator=(const temporary_file&) = delete;
+  ~temporary_file() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+
+std::vector<cxm::event<>> read_cdnow(std::string_view contents, cxm_test::cdnow_format format) {
+  const temporary_file file(contents);
+  return cxm_test::read_cdnow_purchases(file.path.string(), format);
+}
+
+/// What read_cdnow_purchases throws for `contents`, after the file's path (checked); "" if it reads.
+std::string cdnow_error(std::string_view contents, cxm_test::cdnow_format format) {
+  const temporary_file file(contents);
+  try {
+    (void)cxm_test::read_cdnow_purchases(file.path.string(), format);
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    REQUIRE(what.starts_with(file.path.string()));
+    return what.substr(file.path.string().size());
+  }
+  return "";
 }
 }  // namespace
 
+TEST_CASE("read_cdnow_purchases: each row of CDNOW_sample.txt is a purchase by sample_id at 00:00 UTC") {
+  // 1997-01-01 is day 27 * 365 + 7 (the leap days of 1972 .. 1996) = 9,862 of the Unix epoch;
+  // 1997-03-12 is 9,862 + 31 (January) + 28 (February) + 11 = 9,932.
+  const auto events = read_cdnow(" 00004  0001 19970101  2  29.33\r\n 00018  0002 19970312  1  14.96\r\n",
+                                 cxm_test::cdnow_format::sample);
+  const std::vector<cxm::event<>> expected{{1, sys_days{days{9'862}}, event_kind::purchase, 29.33},
+                                           {2, sys_days{days{9'932}}, event_kind::purchase, 14.96}};
+  CHECK(events == expected);
+}
+
+TEST_CASE("read_cdnow_purchases: CDNOW_master.txt after its header; blank lines and a last line without CRLF") {
+  // 1997-01-12 is 9,862 + 11 = 9,873 (the case above).
+  const auto events = read_cdnow(" customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1  11.77\r\n\r\n"
+                                 " 00002 19970112  1  12.00",
+                                 cxm_test::cdnow_format::master);
+  const std::vector<cxm::event<>> expected{{1, sys_days{days{9'862}}, event_kind::purchase, 11.77},
+                                           {2, sys_days{days{9'873}}, event_kind::purchase, 12.0}};
+  CHECK(events == expected);
+}
+
+TEST_CASE("read_cdnow_purchases: a row that does not parse is an error naming the file and the line") {
+  using cxm_test::cdnow_format;
+  const std::string good = " 00004  0001 19970101  2  29.33\r\n";
+  // Line 3 (the blank line 2 counts) has 4 fields.
+  CHECK(cdnow_error(good + "\r\n 00019  0003 19970102  2\r\n" + good, cdnow_format::sample) ==
+        ":3: 4 fields, expected 5 (master_id sample_id YYYYMMDD cds dollars)");
+  CHECK(cdnow_error(good + good + " 00019  0003 19970102  2  2x.33\r\n", cdnow_format::sample) ==
+        ":3: the dollar amount is not a finite number >= 0");
+  CHECK(cdnow_error(good + " 00019  0003 19970102  2  inf\r\n", cdnow_format::sample) ==
+        ":2: the dollar amount is not a finite number >= 0");
+  CHECK(cdnow_error(good + " 00019  -3 19970102  2  1.00\r\n", cdnow_format::sample) ==
+        ":2: the customer id is not a whole number");
+  CHECK(cdnow_error(good + " 00019  0003 19970231  2  1.00\r\n", cdnow_format::sample) ==
+        ":2: the date is not a calendar day as YYYYMMDD");
+  CHECK(cdnow_error(good + " 00019  0003 1997-1-2  2  1.00\r\n", cdnow_format::sample) ==
+        ":2: the date is not a calendar day as YYYYMMDD");
+  CHECK(cdnow_error(good + " 00019  0003 19970102  two  1.00\r\n", cdnow_format::sample) ==
+        ":2: the number of CDs is not a whole number");
+  // The master format: the header is required, and a sample row has one field too many.
+  CHECK(cdnow_error(" 00001 19970101  1  11.77\r\n", cdnow_format::master) ==
+        ":1: expected the header `customer_id date number_of_cds dollar_value`");
+  CHECK(cdnow_error("", cdnow_format::master) == ": no header line `customer_id date number_of_cds dollar_value`");
+  CHECK(cdnow_error("customer_id date number_of_cds dollar_value\r\n" + good, cdnow_format::master) ==
+        ":2: 5 fields, expected 4 (customer_id YYYYMMDD cds dollars)");
+  CHECK_THROWS_WITH_AS((void)cxm_test::read_cdnow_purchases("/nonexistent/CDNOW_sample.txt", cdnow_format::sample),
+                       "cannot open /nonexistent/CDNOW_sample.txt", std::runtime_error);
+}
+
 TEST_CASE("purchase_summary reproduces the CDNOW summary of data/REFERENCE.md from the raw transactions") {
-  const auto events = cdnow_sample_events();
+  const auto events =
+      cxm_test::read_cdnow_purchases(cxm_test::data_path("CDNOW_sample.txt"), cxm_test::cdnow_format::sample);
   REQUIRE(events.size() == 6'919);
   const cxm::timestamp calibration_end = sys_days{1997y / October / 1};
   const auto metric = purchase_summary(cxm::period_unit::day, weeks{1}).calibration_until(calibration_end);
