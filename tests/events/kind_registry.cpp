@@ -1,6 +1,6 @@
 // Tests for the kind registry's value check (include/cxm/events/kind_registry.hpp): the hot-path
 // accepts() must agree, value for value, with the rules the rejections state (score_rejection_reason
-// for scores; finite and >= 0 for amounts; finite for quantities).
+// for scores; finite and >= 0 for amounts; finite for quantities), and refuse every kind not in use.
 
 #include "cxm/events/kind_registry.hpp"
 
@@ -11,6 +11,8 @@
 #include <doctest/doctest.h>
 
 #include "cxm/core/score_scale.hpp"
+#include "cxm/io/reader.hpp"
+#include "cxm/io/writer.hpp"
 
 namespace {
 
@@ -107,4 +109,38 @@ TEST_CASE("Worked examples: 4.5 and NaN are not CSAT scores, 5 is (index 4), -0.
   CHECK(kinds.rejection_of(cxm::event_kind::csat_answer, 6.0).reason == cxm::rejection_reason::score_out_of_scale);
   CHECK(kinds.rejection_of(cxm::event_kind::purchase, -0.01).reason == cxm::rejection_reason::amount_negative);
   CHECK(kinds.rejection_of(cxm::event_kind::purchase, not_a_number).reason == cxm::rejection_reason::amount_not_finite);
+}
+
+TEST_CASE("accepts() refuses a kind not in use, whatever its value, and follows declare_host_kinds, set and load") {
+  cxm::kind_registry kinds;
+  cxm::checked_value out{-1.0, 999};
+  // The twelve built-in kinds are in use; host kinds only once declared; a byte beyond every kind never.
+  CHECK(kinds.accepts(cxm::event_kind::cancel, 0.0, out));
+  CHECK_FALSE(kinds.accepts(cxm::host_kind(0), 0.0, out));
+  CHECK_FALSE(kinds.accepts(static_cast<cxm::event_kind>(cxm::max_event_kinds), 0.0, out));
+  CHECK_FALSE(kinds.accepts(static_cast<cxm::event_kind>(255), 0.0, out));
+
+  kinds.declare_host_kinds(2);
+  CHECK(kinds.accepts(cxm::host_kind(0), 7.0, out));  // a host kind without a value: metrics see 0
+  CHECK(out.value == 0.0);
+  CHECK(kinds.accepts(cxm::host_kind(1), -7.0, out));
+  CHECK_FALSE(kinds.accepts(cxm::host_kind(2), 0.0, out));
+
+  kinds.set(cxm::host_kind(1), cxm::value_kind::amount);  // now -7 is a negative amount
+  CHECK_FALSE(kinds.accepts(cxm::host_kind(1), -7.0, out));
+  REQUIRE(kinds.accepts(cxm::host_kind(1), 7.5, out));
+  CHECK(out.value == 7.5);
+
+  // A loaded registry checks as the saved one did.
+  cxm::io::writer w;
+  kinds.save(w);
+  cxm::io::reader r(w.bytes());
+  const auto loaded = cxm::kind_registry::load(r);
+  CHECK(loaded == kinds);
+  CHECK_FALSE(loaded.accepts(cxm::host_kind(1), -7.0, out));
+  CHECK(loaded.accepts(cxm::host_kind(1), 7.5, out));
+  CHECK_FALSE(loaded.accepts(cxm::host_kind(2), 0.0, out));
+
+  kinds.declare_host_kinds(1);  // fewer host kinds again: host_kind(1) is closed
+  CHECK_FALSE(kinds.accepts(cxm::host_kind(1), 7.5, out));
 }

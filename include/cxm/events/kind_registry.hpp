@@ -70,6 +70,7 @@ class kind_registry {
     info_[static_cast<std::size_t>(event_kind::csat_answer)] = {value_kind::score, {1, 5}};
     info_[static_cast<std::size_t>(event_kind::ces_answer)] = {value_kind::score, {1, 7}};
     info_[static_cast<std::size_t>(event_kind::nps_answer)] = {value_kind::score, {0, 10}};
+    refresh_gates();
   }
 
   /// Host kinds host_kind(0) .. host_kind(n − 1) are accepted (at most max_event_kinds − builtin_kind_count).
@@ -79,6 +80,7 @@ class kind_registry {
                                   " host kinds, got " + std::to_string(n));
     }
     host_kinds_ = n;
+    refresh_gates();
     return *this;
   }
   /// What `kind`'s events carry. Throws std::invalid_argument for an unknown kind or an invalid scale.
@@ -87,6 +89,7 @@ class kind_registry {
     kind_info info{value, value == value_kind::score ? scale : score_scale{0, 0}};
     check_info(kind, info);
     info_[static_cast<std::size_t>(kind)] = info;
+    refresh_gates();
     return *this;
   }
   /// A survey answer kind on another scale: kinds.set_scale(cxm::event_kind::csat_answer, {1, 7}).
@@ -110,17 +113,20 @@ class kind_registry {
     return (*this)[k].scale;
   }
 
-  /// Whether `value` is valid for an event of `kind` (a kind in use); if so, `out` is what metrics see.
+  /// Whether `kind` is in use and `value` is valid for its events; if so, `out` is what metrics see.
   /// The hot path: no rejection is built here (see rejection_of).
   [[nodiscard]] bool accepts(event_kind kind, double value, checked_value& out) const noexcept {
-    // The same rules as score_rejection_reason and rejection_of, ordered for speed: a range test first
-    // (NaN fails it, and it bounds the conversion to int), then wholeness for a score.
+    // The same rules as in_use, score_rejection_reason and rejection_of, ordered for speed: one byte
+    // per possible kind says "not in use" or the value kind; then a range test (NaN fails it, and it
+    // bounds the conversion to int), then wholeness for a score.
     constexpr double finite_max = std::numeric_limits<double>::max();
-    const kind_info& info = (*this)[kind];
-    if (info.value == value_kind::none) {
+    const std::uint8_t gate = gates_[static_cast<std::uint8_t>(kind)];
+    if (gate == static_cast<std::uint8_t>(value_kind::none)) {
       out = {0.0, 0};
       return true;
     }
+    if (gate == closed_gate) return false;
+    const kind_info& info = info_[static_cast<std::size_t>(kind)];  // in use: below max_event_kinds
     if (info.value == value_kind::score) {
       if (!(value >= info.scale.low && value <= info.scale.high)) return false;
       const int score = static_cast<int>(value);
@@ -206,6 +212,7 @@ class kind_registry {
     } catch (const std::invalid_argument& e) {
       io::reader::fail(e.what());
     }
+    out.refresh_gates();  // after validate: host_kinds_ is within max_event_kinds
     return out;
   }
 
@@ -238,7 +245,18 @@ class kind_registry {
     }
   }
 
+  /// gates_[k] for each value of the kind's byte: its value_kind if the kind is in use, else closed_gate.
+  /// Derived from info_ and host_kinds_ (refresh_gates after every change), so == may compare it.
+  static constexpr std::uint8_t closed_gate = 0xFF;
+  static_assert(sizeof(event_kind) == 1, "kind_registry: gates_ has one entry per value of the kind's byte");
+  constexpr void refresh_gates() noexcept {
+    for (std::size_t k = 0; k < gates_.size(); ++k) {
+      gates_[k] = k < kinds_in_use() && k < max_event_kinds ? static_cast<std::uint8_t>(info_[k].value) : closed_gate;
+    }
+  }
+
   std::array<kind_info, max_event_kinds> info_{};
+  std::array<std::uint8_t, 256> gates_{};
   unsigned host_kinds_ = 0;
 };
 

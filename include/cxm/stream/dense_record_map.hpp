@@ -27,7 +27,9 @@ namespace cxm {
 
 /// The engine's default map: records stored densely, in insertion order, in blocks of two huge pages,
 /// found through an open-addressing index of 8-byte slots (a 32-bit hash tag, and the record's block
-/// and offset in 32 bits; linear probing, at most half full).
+/// and offset in 32 bits; linear probing, at most half full). A key's home slot is never among the last
+/// window_slots − 1 slots, so the first comparison of a lookup reads window_slots slots from the home
+/// without a bound check (probing past the home still wraps around).
 ///
 /// Why not boost::unordered_flat_map: its slots hold the records themselves, so a power-of-two
 /// capacity at most 7/8 full leaves between 1/8 and 9/16 of 100-byte slots empty (about 207 bytes per
@@ -116,9 +118,9 @@ class dense_record_map {
   }
   /// Takes the other's storage; the other is left empty.
   dense_record_map(dense_record_map&& other) noexcept
-      : index_(std::exchange(other.index_, nullptr)),
+      : index_(std::exchange(other.index_, no_index())),
         index_mask_(std::exchange(other.index_mask_, 0)),
-        index_shift_(std::exchange(other.index_shift_, 64)),
+        home_slots_(std::exchange(other.home_slots_, 0)),
         max_size_before_growth_(std::exchange(other.max_size_before_growth_, 0)),
         blocks_(std::move(other.blocks_)),
         first_block_capacity_(std::exchange(other.first_block_capacity_, 0)),
@@ -151,7 +153,7 @@ class dense_record_map {
     using std::swap;
     swap(index_, other.index_);
     swap(index_mask_, other.index_mask_);
-    swap(index_shift_, other.index_shift_);
+    swap(home_slots_, other.home_slots_);
     swap(max_size_before_growth_, other.max_size_before_growth_);
     swap(blocks_, other.blocks_);
     swap(first_block_capacity_, other.first_block_capacity_);
@@ -169,7 +171,7 @@ class dense_record_map {
   [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }  ///< past the last pair
 
   /// Slots of the index (a power of two, or 0 before the first insertion).
-  [[nodiscard]] std::size_t index_slots() const noexcept { return index_ == nullptr ? 0 : index_mask_ + 1; }
+  [[nodiscard]] std::size_t index_slots() const noexcept { return has_index() ? index_mask_ + 1 : 0; }
   /// Bytes of one index slot.
   static constexpr std::size_t slot_bytes = sizeof(std::uint64_t);
   /// Records allocated: the first block's capacity while it is the only one, else whole blocks.
@@ -194,19 +196,18 @@ class dense_record_map {
   template <class Key>
   [[gnu::always_inline]] inline Record& find_or_insert(const Key& key) {
     const std::uint64_t h = mixed_hash(key);
-    if (index_ != nullptr) {
+    {  // without an index (an empty table), index_ is no_index_: nothing matches, the probe stops at once
       const std::size_t home = position(h);
       // The usual case without a data-dependent branch: the key is in one of the window_slots slots
-      // from its home slot (at most half full: a miss of the window is rare), found by its tag.
-      if (home + window_slots <= index_mask_ + 1) [[likely]] {
-        const std::uint32_t matches = window_matches(home, tag(h));
-        if (matches != 0) [[likely]] {
-          value_type& v = slot_record(index_[home + static_cast<std::size_t>(std::countr_zero(matches))]);
-          if (equal_(v.first, key)) [[likely]] return v.second;
-        }
+      // from its home slot (at most half full: a miss of the window is rare), found by its tag. The
+      // window is inside the index: no home slot is among the last window_slots − 1 (position).
+      const std::uint32_t matches = window_matches(home, tag(h));
+      if (matches != 0) [[likely]] {
+        value_type& v = slot_record(index_[home + static_cast<std::size_t>(std::countr_zero(matches))]);
+        if (equal_(v.first, key)) [[likely]] return v.second;
       }
-      // Otherwise (a new key, a key further along its cluster, a tag shared by two keys, the window
-      // past the end of the index): the plain linear probe.
+      // Otherwise (a new key, a key further along its cluster, or wrapped past the end of the index,
+      // a tag shared by two keys): the plain linear probe.
       for (std::size_t pos = home;; pos = (pos + 1) & index_mask_) {
         const std::uint64_t slot = index_[pos];
         if (slot == 0) break;
@@ -251,7 +252,7 @@ class dense_record_map {
   size_type erase(const Key& key) {
     static_assert(std::is_nothrow_move_constructible_v<Id> && std::is_nothrow_move_constructible_v<Record>,
                   "dense_record_map::erase moves the last record into the erased one's place");
-    if (index_ == nullptr) return 0;
+    if (!has_index()) return 0;
     // Everything that can throw, or that reads `key` (which may alias the erased record's id), first.
     const std::uint64_t h = mixed_hash(key);
     std::size_t pos = position(h);
@@ -289,7 +290,7 @@ class dense_record_map {
   void clear() noexcept {
     for (std::size_t i = 0; i < size_; ++i) destroy_and_zero(record_at(i));
     size_ = 0;
-    if (index_ != nullptr) std::fill_n(index_, index_mask_ + 1, std::uint64_t{0});
+    if (has_index()) std::fill_n(index_, index_mask_ + 1, std::uint64_t{0});
   }
 
   /// Room for `customers` without growing the index; the first block is allocated up to that size.
@@ -302,13 +303,13 @@ class dense_record_map {
   /// Hints that `key` will be looked up soon: loads its index slot's cache line.
   template <class Key>
   void prefetch_slot(const Key& key) const noexcept {
-    if (index_ != nullptr) prefetch(&index_[position(mixed_hash(key))]);
+    if (has_index()) prefetch(&index_[position(mixed_hash(key))]);
   }
   /// Hints that `key` will be looked up soon: finds the first record whose tag matches in the index (best
   /// called a few lookups after prefetch_slot) and loads its cache lines.
   template <class Key>
   void prefetch_record(const Key& key) const noexcept {
-    if (index_ == nullptr) return;
+    if (!has_index()) return;
     const std::uint64_t h = mixed_hash(key);
     for (std::size_t pos = position(h), probes = 0; probes < 8; pos = (pos + 1) & index_mask_, ++probes) {
       const std::uint64_t slot = index_[pos];
@@ -359,8 +360,11 @@ class dense_record_map {
     h ^= h >> 33;
     return h;
   }
+  // The home slot: the high 32 bits of the hash scaled to [0, home_slots_) by a multiplication (Lemire,
+  // "Fast random integer generation in an interval", ACM TOMACS 2019), home_slots_ = slots − window_slots
+  // + 1, so that window_matches never reads past the index. The product fits: slots <= 2^32 (max_slots).
   [[nodiscard]] std::size_t position(std::uint64_t h) const noexcept {
-    return static_cast<std::size_t>(h >> index_shift_) & index_mask_;
+    return static_cast<std::size_t>(((h >> 32) * home_slots_) >> 32);
   }
   /// The slots find_or_insert compares at once, from the home slot on.
   static constexpr std::size_t window_slots = 4;
@@ -417,7 +421,7 @@ class dense_record_map {
   /// The record number of `key`, or size_ when absent.
   template <class Key>
   [[nodiscard]] std::size_t find_record(const Key& key, std::uint64_t h) const {
-    if (index_ == nullptr) return size_;
+    if (!has_index()) return size_;
     for (std::size_t pos = position(h);; pos = (pos + 1) & index_mask_) {
       const std::uint64_t slot = index_[pos];
       if (slot == 0) return size_;
@@ -462,10 +466,13 @@ class dense_record_map {
   /// compares the first window_slots slots at once, and a key further along costs the plain probe, a
   /// branch mispredicted while the slot's load is in flight (docs/benchmarks.md).
   static std::size_t slots_for(std::size_t customers) {
+    if (customers > max_slots / 2) throw std::length_error("dense_record_map: more than 2^31 customers");
     std::size_t slots = 16;
     while (slots / 2 < customers) slots *= 2;
     return slots;
   }
+  /// The largest index (see position); at most half full, it holds 2^31 customers.
+  static constexpr std::uint64_t max_slots = std::uint64_t{1} << 32;
 
   /// Appends a record for a key known to be absent; returns its number.
   std::size_t insert_new(std::uint64_t h, Id key) {
@@ -532,10 +539,10 @@ class dense_record_map {
     slot_allocator a(alloc_);
     std::uint64_t* fresh = a.allocate(slots);
     std::fill_n(fresh, slots, std::uint64_t{0});
-    if (index_ != nullptr) a.deallocate(index_, index_mask_ + 1);
+    if (has_index()) a.deallocate(index_, index_mask_ + 1);
     index_ = fresh;
     index_mask_ = slots - 1;
-    index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots));
+    home_slots_ = slots - window_slots + 1;
     max_size_before_growth_ = slots / 2;
     for (std::size_t i = 0; i < size_; ++i) {
       const std::uint64_t h = mixed_hash(record_at(i).first);
@@ -553,17 +560,28 @@ class dense_record_map {
       deallocate_block(blocks_[b], blocks_.size() == 1 ? first_block_capacity_ : block_records);
     }
     blocks_.clear();
-    if (index_ != nullptr) {
+    if (has_index()) {
       slot_allocator a(alloc_);
       a.deallocate(index_, index_mask_ + 1);
-      index_ = nullptr;
+      index_ = no_index();
+      index_mask_ = 0;
+      home_slots_ = 0;
+      max_size_before_growth_ = 0;
     }
+    first_block_capacity_ = 0;
     size_ = 0;
   }
 
-  std::uint64_t* index_ = nullptr;  ///< 0 = empty; else tag << 32 | block << offset_bits | offset
+  // Without an index (nothing inserted yet, or released), index_ points to window_slots empty slots
+  // shared by every table of this type, with index_mask_ = 0 and home_slots_ = 0: a lookup reads them
+  // like any index (no test on the hot path), finds nothing, and inserts; nothing ever writes them.
+  inline static std::uint64_t no_index_[window_slots] = {};
+  static std::uint64_t* no_index() noexcept { return no_index_; }
+  [[nodiscard]] bool has_index() const noexcept { return index_ != no_index_; }
+
+  std::uint64_t* index_ = no_index();  ///< 0 = empty; else tag << 32 | block << offset_bits | offset
   std::size_t index_mask_ = 0;
-  unsigned index_shift_ = 64;
+  std::uint64_t home_slots_ = 0;  ///< home slots are 0 .. home_slots_ − 1 (position)
   std::size_t max_size_before_growth_ = 0;
   std::vector<value_type*> blocks_;  ///< full blocks of block_records, except a small first block
   std::size_t first_block_capacity_ = 0;

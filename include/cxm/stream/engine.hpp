@@ -582,9 +582,8 @@ class engine<Id, metric_list<G...>, metric_list<C...>, Map, metric_list<R...>> {
     } else if (customer_id_traits<Id>::empty(customer)) {
       return false;
     }
-    if (!representable(time) || !config_.kinds.in_use(kind)) return false;
-    if (time < late_before_) return false;
-    return config_.kinds.accepts(kind, value, checked);
+    if (!representable(time) || time < late_before_) return false;
+    return config_.kinds.accepts(kind, value, checked);  // the kind in use, its value valid
   }
 
   template <class Key>
